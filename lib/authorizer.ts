@@ -1,0 +1,108 @@
+// createAuthorizer: builds the Lambda handler that turns an API Gateway event into an Allow, Deny, 401 or 500.
+import type { Context } from 'aws-lambda'
+import { runCheckAuth, type CheckAuth } from './check-auth.js'
+import type { JwtOptions } from './config.js'
+import { readEnvSettings, type Settings } from './config-env.js'
+import { allow, ANONYMOUS_PRINCIPAL, deny, principalOf, type AuthorizerResult } from './decision.js'
+import { AuthorizerError, codeOf, ErrorCode, Outcome, outcomeOf } from './errors.js'
+import { parseEvent, type AuthorizerRequest } from './event.js'
+import type { JwksCache } from './jwks-cache.js'
+import type { JwksFetcher } from './jwks-fetch.js'
+import { jsonLogger, safeKid, type Logger } from './logger.js'
+import { tokenAgeSeconds } from './claims.js'
+import { buildRuntime, type KeyState, type Runtime } from './runtime.js'
+import { buildSecurityContext } from './security-context.js'
+import { verifyToken, type VerifyProgress } from './verify.js'
+
+export interface AuthorizerOptions {
+  /** Cube's `jwt` options; each wins over the setting of the same meaning. */
+  readonly jwt?: JwtOptions
+  readonly checkAuth?: CheckAuth
+  /** Where settings come from; called per invocation, so a source may refresh (SSM). Default: process.env, read once. */
+  readonly settings?: () => Settings | Promise<Settings>
+  readonly now?: () => number
+  readonly logger?: Logger
+  readonly jwksFetcher?: JwksFetcher
+}
+
+export type AuthorizerHandler = (event: unknown, context?: Partial<Context>) => Promise<AuthorizerResult>
+
+export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHandler {
+  const now = options.now ?? Date.now
+  const envSettings = options.settings === undefined ? readEnvSettings() : undefined
+  const settingsOf = options.settings ?? (() => envSettings ?? {})
+  const jwksCaches = new Map<string, JwksCache>()
+  const defaultLogger = options.logger ?? jsonLogger()
+  let current: { settings: Settings; runtime: Runtime; logger: Logger } | undefined
+
+  function runtimeFor(settings: Settings) {
+    if (current?.settings === settings) return current
+    const runtime = buildRuntime(settings, options.jwt, { now, logger: defaultLogger, jwksFetcher: options.jwksFetcher, jwksCaches })
+    const logger = options.logger ?? jsonLogger(runtime.config.logLevel)
+    // Dev mode lets token-less requests in; make it impossible to miss in the logs, once per cold start or reload.
+    if (runtime.config.devMode) logger.log('warn', 'dev_mode', { detail: 'CUBEJS_DEV_MODE=true: requests without a token are allowed' })
+    current = { settings, runtime, logger }
+    return current
+  }
+
+  return async function handler(event, context) {
+    const started = now()
+    const progress: VerifyProgress & { keys?: KeyState } = {}
+    let logger = current?.logger ?? defaultLogger
+    let request: AuthorizerRequest | undefined
+    let runtime: Runtime | undefined
+    let principalId = ANONYMOUS_PRINCIPAL
+    let tokenAge: number | undefined
+    const log = (outcome: string, reason: string, extra: Record<string, string | undefined> = {}) =>
+      logger.log(outcome === Outcome.ERROR ? 'error' : 'info', 'decision', {
+        outcome, reason, event: request?.kind, alg: progress.alg, kid: safeKid(progress.kid), keys: progress.keys,
+        token_age_seconds: tokenAge, latency_ms: now() - started, request_id: context?.awsRequestId, ...extra,
+      })
+    try {
+      const active = runtimeFor(await settingsOf())
+      logger = active.logger
+      runtime = active.runtime
+      const { config } = runtime
+      request = parseEvent(event)
+      if (request.token === undefined) {
+        if (!config.devMode) throw new AuthorizerError(ErrorCode.TOKEN_MISSING, 'no token')
+        const result = allow(config, request, ANONYMOUS_PRINCIPAL, {})
+        log(Outcome.ALLOW, 'dev_mode_anonymous')
+        return result
+      }
+      const keysFor = runtime.keysFor
+      const verified = await verifyToken(request.token, { ...config, keysFor: (kid) => keysFor(kid, (state) => (progress.keys = state)) }, now() / 1000, progress)
+      tokenAge = tokenAgeSeconds(verified.payload, now() / 1000)
+      principalId = principalOf(verified.payload)
+      let securityContext = buildSecurityContext(verified.payload, config.claimsNamespace)
+      if (options.checkAuth) securityContext = await runCheckAuth(options.checkAuth, { event, token: request.token, payload: verified.payload, securityContext })
+      const result = allow(config, request, principalId, securityContext)
+      log(Outcome.ALLOW, 'ok')
+      return result
+    } catch (error) {
+      return fail(error)
+    }
+
+    function fail(error: unknown): AuthorizerResult {
+      const outcome = outcomeOf(error)
+      const code = codeOf(error)
+      if (outcome === Outcome.DENY && runtime !== undefined && request !== undefined) {
+        try {
+          const result = deny(runtime.config, request, principalId)
+          log(Outcome.DENY, code)
+          return result
+        } catch (denyError) {
+          return fail(denyError)
+        }
+      }
+      if (outcome === Outcome.UNAUTHORIZED) {
+        log(Outcome.UNAUTHORIZED, code)
+        throw new Error('Unauthorized')
+      }
+      // Our own messages name settings, never values; foreign errors are reported by name only.
+      const detail = error instanceof AuthorizerError ? error.message : error instanceof Error ? error.name : 'unknown'
+      log(Outcome.ERROR, code, { detail, setting: error instanceof AuthorizerError ? error.setting : undefined })
+      throw new Error(`Authorizer error: ${code}`)
+    }
+  }
+}

@@ -1,0 +1,48 @@
+// Verifies a compact JWT: structure, allowed alg, key choice, signature, then Cube's claim rules.
+import { checkClaims, type ClaimRules } from './claims.js'
+import { AuthorizerError, ErrorCode } from './errors.js'
+import { decodeJsonSegment, decodeJws, verifySignature } from './jws.js'
+import type { VerifyKey } from './keys.js'
+import { selectKeys } from './select-key.js'
+
+export interface VerifiedToken {
+  readonly alg: string
+  readonly kid: string | undefined
+  readonly payload: Record<string, unknown>
+}
+
+export interface VerifyOptions extends ClaimRules {
+  readonly algorithms: readonly string[]
+  /** Resolves the candidate key set for a kid (static keys, or the JWKS cache). */
+  readonly keysFor: (kid: string | undefined) => readonly VerifyKey[] | Promise<readonly VerifyKey[]>
+}
+
+/** Reports alg and kid of what was decoded even when verification fails, for the decision log. */
+export interface VerifyProgress {
+  alg?: string
+  kid?: string | undefined
+}
+
+export async function verifyToken(token: string, options: VerifyOptions, nowSeconds: number, progress: VerifyProgress = {}): Promise<VerifiedToken> {
+  const jws = decodeJws(token)
+  progress.alg = jws.alg
+  progress.kid = jws.kid
+  // The allow-list is checked before any key is touched: `none` and unlisted algorithms never reach crypto.
+  if (!options.algorithms.includes(jws.alg)) throw new AuthorizerError(ErrorCode.ALG_NOT_ALLOWED, 'alg not allowed')
+  const candidates = selectKeys(await options.keysFor(jws.kid), jws.kid, jws.alg)
+  if (candidates.length === 0) throw new AuthorizerError(ErrorCode.KEY_NOT_FOUND, 'no key for kid and alg')
+  if (!candidates.some((key) => safeVerify(jws.alg, key, jws.signingInput, jws.signature)))
+    throw new AuthorizerError(ErrorCode.SIGNATURE_INVALID, 'signature invalid')
+  const payload = decodeJsonSegment(jws.payloadSegment, 'payload')
+  checkClaims(payload, options, nowSeconds)
+  return { alg: jws.alg, kid: jws.kid, payload }
+}
+
+function safeVerify(alg: string, key: VerifyKey, data: Buffer, signature: Buffer): boolean {
+  try {
+    return verifySignature(alg, key.key, data, signature)
+  } catch {
+    // OpenSSL throws on some malformed signatures; a throw is a failed verification, never a crash.
+    return false
+  }
+}
