@@ -3,6 +3,8 @@ import type { Context } from 'aws-lambda'
 import { runCheckAuth, type CheckAuth } from './check-auth.js'
 import type { JwtOptions } from './config.js'
 import { readEnvSettings, type Settings } from './config-env.js'
+import { startDefaultSource } from './warm-start.js'
+import type { SettingsSource } from './settings-source.js'
 import { allow, ANONYMOUS_PRINCIPAL, deny, principalOf, type AuthorizerResult } from './decision.js'
 import { AuthorizerError, codeOf, ErrorCode, Outcome, outcomeOf } from './errors.js'
 import { parseEvent, type AuthorizerRequest } from './event.js'
@@ -18,8 +20,10 @@ export interface AuthorizerOptions {
   /** Cube's `jwt` options; each wins over the setting of the same meaning. */
   readonly jwt?: JwtOptions
   readonly checkAuth?: CheckAuth
-  /** Where settings come from; called per invocation, so a source may refresh (SSM). Default: process.env, read once. */
-  readonly settings?: () => Settings | Promise<Settings>
+  /** Where settings come from; called per invocation, so a source may refresh (SSM). Default: process.env read once, plus SSM when AUTHORIZER_SSM_PATH is set. */
+  readonly settings?: SettingsSource
+  /** The environment snapshot for the default source (tests); default: process.env. */
+  readonly env?: Settings
   readonly now?: () => number
   readonly logger?: Logger
   readonly jwksFetcher?: JwksFetcher
@@ -29,10 +33,9 @@ export type AuthorizerHandler = (event: unknown, context?: Partial<Context>) => 
 
 export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHandler {
   const now = options.now ?? Date.now
-  const envSettings = options.settings === undefined ? readEnvSettings() : undefined
-  const settingsOf = options.settings ?? (() => envSettings ?? {})
   const jwksCaches = new Map<string, JwksCache>()
   const defaultLogger = options.logger ?? jsonLogger()
+  const settingsOf = options.settings ?? startDefaultSource(options.env ?? readEnvSettings(), { now, logger: defaultLogger, jwksCaches, jwksFetcher: options.jwksFetcher, jwkUrl: options.jwt?.jwkUrl })
   let current: { settings: Settings; runtime: Runtime; logger: Logger } | undefined
 
   function runtimeFor(settings: Settings) {

@@ -1,6 +1,7 @@
 // The per-settings runtime: parsed configuration plus key resolution (static keys or the shared JWKS caches).
 import { parseConfig, type Config, type JwtOptions } from './config.js'
 import type { Settings } from './config-env.js'
+import type { JwksSource } from './config-jwks.js'
 import { JwksCache } from './jwks-cache.js'
 import type { JwksFetcher } from './jwks-fetch.js'
 import type { VerifyKey } from './keys.js'
@@ -22,6 +23,17 @@ export interface RuntimeDeps {
   readonly jwksCaches: Map<string, JwksCache>
 }
 
+/** One cache per URL and tuning, shared by every runtime the authorizer builds (and by the init-phase prefetch). */
+export function jwksCacheFor(source: JwksSource, deps: RuntimeDeps): JwksCache {
+  const key = JSON.stringify([source.url, source.tuning])
+  let cache = deps.jwksCaches.get(key)
+  if (cache === undefined) {
+    cache = new JwksCache(source.url, source.tuning, { now: deps.now, logger: deps.logger, ...(deps.jwksFetcher ? { fetcher: deps.jwksFetcher } : {}) })
+    deps.jwksCaches.set(key, cache)
+  }
+  return cache
+}
+
 export function buildRuntime(settings: Settings, jwt: JwtOptions | undefined, deps: RuntimeDeps): Runtime {
   const config = parseConfig(settings, jwt, (index, reason) =>
     deps.logger.log('warn', 'key_skipped', { setting: 'CUBEJS_JWT_KEY', index, reason }),
@@ -31,14 +43,7 @@ export function buildRuntime(settings: Settings, jwt: JwtOptions | undefined, de
     const keys = source.keys
     return { config, keysFor: (_kid, report) => (report(KeyState.STATIC), keys) }
   }
-  const { url, tuning } = source.jwks
-  const cacheKey = JSON.stringify([url, tuning])
-  let cache = deps.jwksCaches.get(cacheKey)
-  if (cache === undefined) {
-    cache = new JwksCache(url, tuning, { now: deps.now, logger: deps.logger, ...(deps.jwksFetcher ? { fetcher: deps.jwksFetcher } : {}) })
-    deps.jwksCaches.set(cacheKey, cache)
-  }
-  const jwks = cache
+  const jwks = jwksCacheFor(source.jwks, deps)
   return {
     config,
     keysFor: async (kid, report) => {
