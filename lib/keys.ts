@@ -116,7 +116,8 @@ export function parseKeySetting(text: string, setting: string, onSkip: SkipRepor
 export function secretKey(secret: string, setting: string): VerifyKey {
   if (secret.trim().length === 0) throw configError(setting, 'is empty')
   // Public key text used as an HMAC secret is the classic algorithm-confusion setup: refuse it outright.
-  if (/-----BEGIN [A-Z ]*(PUBLIC KEY|CERTIFICATE)-----/.test(secret) || /^\s*\{\s*"(kty|keys)"/.test(secret))
+  // A JWK's members come in any order (sorted output puts "alg" or "e" first), so look for kty/keys anywhere in it.
+  if (/-----BEGIN [A-Z ]*(PUBLIC KEY|CERTIFICATE)-----/.test(secret) || /^\s*\{[^]*"(kty|keys)"\s*:/.test(secret))
     throw configError(setting, 'looks like public key material; put public keys in CUBEJS_JWT_KEY')
   return { kid: undefined, key: createSecretKey(Buffer.from(secret, 'utf8')), algorithms: ['HS256', 'HS384', 'HS512'] }
 }
