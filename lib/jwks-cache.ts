@@ -2,6 +2,7 @@
 import type { JwksTuning } from './config-jwks.js'
 import { AuthorizerError, ErrorCode } from './errors.js'
 import { fetchJwks, JwksFetchError, type JwksFetcher } from './jwks-fetch.js'
+import { jwksLogUrl, SkipLog } from './jwks-log.js'
 import { importJwks, type VerifyKey } from './keys.js'
 import type { Logger } from './logger.js'
 
@@ -16,14 +17,17 @@ export interface KeySet {
 /** Cube's default lifetime when the provider sends no Cache-Control. */
 export const DEFAULT_MAX_AGE_SECONDS = 300
 /** Clamp provider lifetimes: max-age=0 would refetch on every request, a year would never see a rotation. */
-const MIN_MAX_AGE_SECONDS = 30
-const MAX_MAX_AGE_SECONDS = 86_400
-const MAX_RETRY_BACKOFF_SECONDS = 300
+export const MIN_MAX_AGE_SECONDS = 30
+export const MAX_MAX_AGE_SECONDS = 86_400
+/** Failed refreshes are retried after 2, 4, 8 ... seconds, never more than this apart (the default lifetime). */
+export const MAX_RETRY_BACKOFF_SECONDS = 300
 
 interface Entry {
   readonly keys: readonly VerifyKey[]
+  readonly kids: ReadonlySet<string>
   readonly fetchedAtMs: number
   readonly expiresAtMs: number
+  readonly staleUntilMs: number
 }
 
 export interface JwksCacheDeps {
@@ -32,40 +36,66 @@ export interface JwksCacheDeps {
   readonly fetcher?: JwksFetcher
 }
 
+/**
+ * Memory is bounded by design: one key set, one in-flight fetch and a few numbers. Unknown kids leave no trace, so a
+ * flood of random kids costs at most one fetch per cooldown and no state.
+ */
 export class JwksCache {
   private entry: Entry | undefined
   private inflight: Promise<Entry> | undefined
   private lastFetchStartMs = Number.NEGATIVE_INFINITY
   private failures = 0
   private retryAtMs = Number.NEGATIVE_INFINITY
+  private readonly skipLog: SkipLog
+  private readonly logUrl: string
 
   constructor(
     readonly url: string,
     private readonly tuning: JwksTuning,
     private readonly deps: JwksCacheDeps,
-  ) {}
-
-  /** Keys for a token with this kid; refetches on expiry or, at most once per cooldown, on an unknown kid. */
-  async keysFor(kid: string | undefined): Promise<KeySet> {
-    const now = this.deps.now()
-    let entry = this.entry
-    if (entry === undefined) return { keys: (await this.refresh()).keys, freshness: Freshness.FRESH }
-    if (now >= entry.expiresAtMs && now >= this.retryAtMs) entry = await this.refreshOrStale(entry)
-    else if (kid !== undefined && !entry.keys.some((k) => k.kid === kid) && now - this.lastFetchStartMs >= this.tuning.cooldownSeconds * 1000)
-      entry = await this.refreshOrStale(entry)
-    const fresh = this.deps.now() < entry.expiresAtMs
-    if (!fresh && this.deps.now() >= entry.expiresAtMs + this.tuning.staleSeconds * 1000)
-      throw new AuthorizerError(ErrorCode.JWKS_UNAVAILABLE, 'JWKS expired beyond the stale period')
-    return { keys: entry.keys, freshness: fresh ? Freshness.FRESH : Freshness.STALE }
+  ) {
+    this.logUrl = jwksLogUrl(url)
+    this.skipLog = new SkipLog(deps.logger, this.logUrl)
   }
 
-  private async refreshOrStale(entry: Entry): Promise<Entry> {
+  /**
+   * Keys for a token with this kid; refetches on expiry or, at most once per cooldown, on an unknown kid.
+   * Refreshes are awaited, not run in the background: Lambda freezes a container between invocations, so background
+   * work may never finish. The wait is bounded by the fetch timeout, and a failed refresh falls back to the last keys.
+   */
+  async keysFor(kid: string | undefined): Promise<KeySet> {
+    const now = this.deps.now()
+    const entry = this.entry
+    // Nothing servable (cold, or stale beyond the stale period): every call tries, without backoff. Every request is
+    // failing anyway, so a retry costs nothing that backoff would save; a fetch is never more than one per invocation
+    // (concurrent calls share one) and each is cut off by the timeout; and a flapping provider is used the moment it answers.
+    if (entry === undefined || now >= entry.staleUntilMs) return this.serve(await this.refresh(), true)
+    const expired = now >= entry.expiresAtMs
+    const unknownKid = kid !== undefined && !entry.kids.has(kid)
+    if (!expired && !unknownKid) return this.serve(entry, false)
+    // A fetch already running may bring the missing kid or the renewal: share it rather than start another.
+    if (this.inflight !== undefined) return this.refreshOrKeep(entry)
+    if (now < this.retryAtMs) return this.serve(entry, false)
+    // An unknown kid with a fresh set found nothing new a moment ago, so it waits for the cooldown; this is what bounds
+    // a flood of random kids. Such a token then fails as 401 (no key), as any token with an unknown kid does.
+    if (expired || now - this.lastFetchStartMs >= this.tuning.cooldownSeconds * 1000) return this.refreshOrKeep(entry)
+    return this.serve(entry, false)
+  }
+
+  private async refreshOrKeep(entry: Entry): Promise<KeySet> {
     try {
-      return await this.refresh()
+      return this.serve(await this.refresh(), true)
     } catch {
-      this.deps.logger.log('warn', 'jwks_stale', { url: this.url, age_seconds: Math.floor((this.deps.now() - entry.fetchedAtMs) / 1000) })
-      return entry
+      // The failure is logged once by fetch(); the last good keys serve while they are within the stale period.
+      return this.serve(entry, false)
     }
+  }
+
+  private serve(entry: Entry, justFetched: boolean): KeySet {
+    const now = this.deps.now()
+    if (justFetched || now < entry.expiresAtMs) return { keys: entry.keys, freshness: Freshness.FRESH }
+    if (now < entry.staleUntilMs) return { keys: entry.keys, freshness: Freshness.STALE }
+    throw new AuthorizerError(ErrorCode.JWKS_UNAVAILABLE, 'JWKS expired beyond the stale period')
   }
 
   private refresh(): Promise<Entry> {
@@ -79,33 +109,58 @@ export class JwksCache {
     const started = this.deps.now()
     this.lastFetchStartMs = started
     const fetcher = this.deps.fetcher ?? fetchJwks
+    let status: number | undefined
     try {
       const response = await fetcher(this.url, this.tuning.timeoutMs)
-      const keys = importJwks(response.jwks, (index, reason) =>
-        this.deps.logger.log('warn', 'jwks_key_skipped', { url: this.url, index, reason }),
-      )
-      if (keys.length === 0) throw new JwksFetchError('no usable keys', response.status)
-      const maxAge = this.tuning.maxAgeSeconds ?? clamp(response.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS)
+      status = response.status
+      const skipped: Array<{ index: number; reason: string }> = []
+      const keys = importJwks(response.jwks, (index, reason) => skipped.push({ index, reason }))
+      this.skipLog.report(skipped)
+      if (keys.length === 0) throw new JwksFetchError('no usable keys', status)
+      const maxAge = this.tuning.maxAgeSeconds ?? clampMaxAge(response.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS)
       const now = this.deps.now()
-      const entry: Entry = { keys, fetchedAtMs: now, expiresAtMs: now + maxAge * 1000 }
+      const expiresAtMs = now + maxAge * 1000
+      const entry: Entry = {
+        keys,
+        kids: new Set(keys.flatMap((key) => (key.kid === undefined ? [] : [key.kid]))),
+        fetchedAtMs: now,
+        expiresAtMs,
+        staleUntilMs: expiresAtMs + this.tuning.staleSeconds * 1000,
+      }
       this.entry = entry
       this.failures = 0
       this.retryAtMs = Number.NEGATIVE_INFINITY
-      this.deps.logger.log('info', 'jwks_fetch', { url: this.url, outcome: 'ok', status: response.status, keys: keys.length, max_age_seconds: maxAge, duration_ms: now - started })
+      this.deps.logger.log('info', 'jwks_fetch', {
+        url: this.logUrl, outcome: 'ok', status, keys: keys.length, skipped: skipped.length, max_age_seconds: maxAge, duration_ms: now - started,
+      })
       return entry
     } catch (error) {
-      this.failures += 1
-      // Exponential backoff between failed refreshes so an outage is not hammered by every request.
-      const backoffSeconds = Math.min(MAX_RETRY_BACKOFF_SECONDS, 2 ** Math.min(this.failures, 10))
-      this.retryAtMs = this.deps.now() + backoffSeconds * 1000
-      const reason = error instanceof JwksFetchError ? error.message : 'connection failed'
-      const status = error instanceof JwksFetchError ? error.status : undefined
-      this.deps.logger.log('warn', 'jwks_fetch', { url: this.url, outcome: 'failed', status, reason, duration_ms: this.deps.now() - started })
+      this.failed(error, started, status)
+      const reason = error instanceof JwksFetchError ? error.message : 'fetch failed'
       throw new AuthorizerError(ErrorCode.JWKS_UNAVAILABLE, `JWKS fetch failed: ${reason}`, { cause: error })
     }
   }
+
+  private failed(error: unknown, started: number, okStatus: number | undefined): void {
+    this.failures += 1
+    const backoffSeconds = Math.min(MAX_RETRY_BACKOFF_SECONDS, 2 ** Math.min(this.failures, 16))
+    const now = this.deps.now()
+    this.retryAtMs = now + backoffSeconds * 1000
+    const reason = error instanceof JwksFetchError ? error.message : 'fetch failed'
+    const status = error instanceof JwksFetchError ? error.status : okStatus
+    this.deps.logger.log('warn', 'jwks_fetch', {
+      url: this.logUrl, outcome: 'failed', status, reason, duration_ms: now - started, retry_in_seconds: backoffSeconds,
+    })
+    const entry = this.entry
+    if (entry !== undefined && now >= entry.expiresAtMs && now < entry.staleUntilMs)
+      this.deps.logger.log('warn', 'jwks_stale', {
+        url: this.logUrl,
+        age_seconds: Math.floor((now - entry.fetchedAtMs) / 1000),
+        stale_remaining_seconds: Math.ceil((entry.staleUntilMs - now) / 1000),
+      })
+  }
 }
 
-function clamp(seconds: number): number {
+export function clampMaxAge(seconds: number): number {
   return Math.min(MAX_MAX_AGE_SECONDS, Math.max(MIN_MAX_AGE_SECONDS, seconds))
 }

@@ -1,5 +1,5 @@
-// One bounded JWKS download over node:http(s): deadline, size cap, no redirects, 200 + JSON `keys` required.
-import { get as httpGet, type IncomingMessage } from 'node:http'
+// One bounded JWKS download over node:http(s): overall deadline, size cap while reading, no redirects, 200 + JSON `keys`.
+import { get as httpGet, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
 import { get as httpsGet } from 'node:https'
 
 /** Real key sets are a few KB; the cap stops a hostile or broken endpoint from exhausting memory. */
@@ -8,7 +8,7 @@ export const MAX_JWKS_BYTES = 512 * 1024
 export interface JwksResponse {
   readonly status: number
   readonly jwks: { readonly keys: readonly unknown[] }
-  /** From Cache-Control max-age, unclamped; undefined when absent. */
+  /** Remaining lifetime from Cache-Control (max-age minus Age), unclamped; undefined when the provider gives none. */
   readonly maxAgeSeconds: number | undefined
 }
 
@@ -23,65 +23,79 @@ export class JwksFetchError extends Error {
 
 export type JwksFetcher = (url: string, timeoutMs: number) => Promise<JwksResponse>
 
+/** max-age from a Cache-Control header; no-store and no-cache mean 0 (the cache clamps it to its minimum). */
 export function parseMaxAge(header: string | undefined): number | undefined {
   if (header === undefined) return undefined
-  if (/(^|,)\s*(no-store|no-cache)\s*(,|$)/i.test(header)) return 0
-  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?/i.exec(header)
+  if (/(?:^|,)\s*(?:no-store|no-cache)\s*(?:[,=]|$)/i.test(header)) return 0
+  const match = /(?:^|,)\s*max-age\s*=\s*"?(\d+)"?\s*(?:,|$)/i.exec(header)
   return match?.[1] === undefined ? undefined : Number(match[1])
 }
 
-function readBody(response: IncomingMessage, maxBytes: number): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = []
-    let size = 0
-    response.on('data', (chunk: Buffer) => {
-      size += chunk.length
-      // Checked while reading, so a 5 MB answer is cut off at the cap instead of being buffered first.
-      if (size > maxBytes) {
-        response.destroy()
-        reject(new JwksFetchError('response too large', response.statusCode))
-        return
-      }
-      chunks.push(chunk)
-    })
-    response.on('end', () => resolve(Buffer.concat(chunks)))
-    response.on('error', () => reject(new JwksFetchError('connection failed', response.statusCode)))
-    response.on('aborted', () => reject(new JwksFetchError('connection failed', response.statusCode)))
-  })
+/** A response a CDN has held for `Age` seconds has that much less life left (RFC 9111 4.2.3). */
+export function remainingLifetime(headers: IncomingHttpHeaders): number | undefined {
+  const maxAge = parseMaxAge(headers['cache-control'])
+  if (maxAge === undefined) return undefined
+  const age = /^\s*(\d+)\s*$/.exec(headers.age ?? '')?.[1]
+  return age === undefined ? maxAge : Math.max(0, maxAge - Number(age))
+}
+
+function parseBody(body: Buffer, status: number): { readonly keys: readonly unknown[] } {
+  let json: unknown
+  try {
+    json = JSON.parse(body.toString('utf8'))
+  } catch {
+    throw new JwksFetchError('body is not JSON', status)
+  }
+  const keys = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as { keys?: unknown }).keys : undefined
+  if (!Array.isArray(keys)) throw new JwksFetchError('body has no keys array', status)
+  return { keys }
 }
 
 /** node:http instead of global fetch: undici's first-call start-up cost lands on a cold start's first request. */
 export const fetchJwks: JwksFetcher = (url, timeoutMs) =>
   new Promise((resolve, reject) => {
-    let timedOut = false
-    const fail = (error: unknown) =>
-      reject(timedOut ? new JwksFetchError('timeout') : error instanceof JwksFetchError ? error : new JwksFetchError('connection failed'))
-    const get = url.startsWith('https:') ? httpsGet : httpGet
-    const request = get(url, { headers: { accept: 'application/json' } }, (response) => {
-      const status = response.statusCode ?? 0
-      if (status !== 200) {
-        response.destroy()
-        reject(new JwksFetchError(status >= 300 && status < 400 ? 'redirect refused' : 'unexpected status', status))
-        return
+    let settled = false
+    let status: number | undefined
+    const finish = (outcome: JwksResponse | JwksFetchError): void => {
+      if (settled) return
+      settled = true
+      clearTimeout(timer)
+      if (outcome instanceof JwksFetchError) {
+        // Tears down the socket too, so a hung or trickling endpoint is not left holding a connection.
+        request.destroy()
+        reject(outcome)
+      } else {
+        resolve(outcome)
       }
-      readBody(response, MAX_JWKS_BYTES).then((body) => {
-        let json: unknown
+    }
+    // A fresh connection per fetch (agent: false): fetches are minutes apart, and a pooled socket that slept through a
+    // Lambda freeze is likely dead, which would turn a routine refresh into a failure.
+    const get = url.startsWith('https:') ? httpsGet : httpGet
+    const request = get(url, { agent: false, headers: { accept: 'application/json' } }, (response: IncomingMessage) => {
+      status = response.statusCode ?? 0
+      // node:http never follows redirects; a 3xx is refused rather than followed to a host the settings did not name.
+      if (status !== 200) return finish(new JwksFetchError(status >= 300 && status < 400 ? 'redirect refused' : 'unexpected status', status))
+      const declared = Number(response.headers['content-length'] ?? 0)
+      if (declared > MAX_JWKS_BYTES) return finish(new JwksFetchError('response too large', status))
+      const chunks: Buffer[] = []
+      let size = 0
+      response.on('data', (chunk: Buffer) => {
+        size += chunk.length
+        // Checked while reading, so a 5 MB answer is cut off at the cap instead of being buffered first.
+        if (size > MAX_JWKS_BYTES) return finish(new JwksFetchError('response too large', status))
+        chunks.push(chunk)
+      })
+      response.on('end', () => {
         try {
-          json = JSON.parse(body.toString('utf8'))
-        } catch {
-          throw new JwksFetchError('body is not JSON', status)
+          finish({ status: 200, jwks: parseBody(Buffer.concat(chunks), 200), maxAgeSeconds: remainingLifetime(response.headers) })
+        } catch (error) {
+          finish(error instanceof JwksFetchError ? error : new JwksFetchError('body is not JSON', status))
         }
-        const keys = typeof json === 'object' && json !== null ? (json as { keys?: unknown }).keys : undefined
-        if (!Array.isArray(keys)) throw new JwksFetchError('body has no keys array', status)
-        const header = response.headers['cache-control']
-        resolve({ status, jwks: { keys }, maxAgeSeconds: parseMaxAge(header) })
-      }).catch(fail)
+      })
+      response.on('error', () => finish(new JwksFetchError('connection failed', status)))
+      response.on('close', () => finish(new JwksFetchError('connection closed early', status)))
     })
-    // One deadline for connect, headers and body: a trickling endpoint cannot hold the invocation.
-    const timer = setTimeout(() => {
-      timedOut = true
-      request.destroy(new JwksFetchError('timeout'))
-    }, timeoutMs)
-    request.on('error', fail)
-    request.on('close', () => clearTimeout(timer))
+    // One deadline for DNS, connect, headers and body: a trickling endpoint cannot hold the invocation.
+    const timer = setTimeout(() => finish(new JwksFetchError('timeout', status)), timeoutMs)
+    request.on('error', () => finish(new JwksFetchError('connection failed', status)))
   })
