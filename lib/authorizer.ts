@@ -2,7 +2,7 @@
 import type { Context } from 'aws-lambda'
 import { runCheckAuth, type CheckAuth } from './check-auth.js'
 import type { JwtOptions } from './config.js'
-import { readEnvSettings, type Settings } from './config-env.js'
+import { readEnvSettings, sameSettings, type Settings } from './config-env.js'
 import { startDefaultSource } from './warm-start.js'
 import type { SettingsSource } from './settings-source.js'
 import { allow, ANONYMOUS_PRINCIPAL, deny, principalOf, type AuthorizerResult } from './decision.js'
@@ -37,13 +37,17 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
   const defaultLogger = options.logger ?? jsonLogger()
   const settingsOf = options.settings ?? startDefaultSource(options.env ?? readEnvSettings(), { now, logger: defaultLogger, jwksCaches, jwksFetcher: options.jwksFetcher, jwkUrl: options.jwt?.jwkUrl })
   let current: { settings: Settings; runtime: Runtime; logger: Logger } | undefined
+  let devModeWarned = false
 
   function runtimeFor(settings: Settings) {
-    if (current?.settings === settings) return current
+    if (current !== undefined && sameSettings(current.settings, settings)) return current
     const runtime = buildRuntime(settings, options.jwt, { now, logger: defaultLogger, jwksFetcher: options.jwksFetcher, jwksCaches })
     const logger = options.logger ?? jsonLogger(runtime.config.logLevel)
-    // Dev mode lets token-less requests in; make it impossible to miss in the logs, once per cold start or reload.
-    if (runtime.config.devMode) logger.log('warn', 'dev_mode', { detail: 'CUBEJS_DEV_MODE=true: requests without a token are allowed' })
+    // Dev mode lets token-less requests in; make it impossible to miss in the logs, once per cold start (not per reload).
+    if (runtime.config.devMode && !devModeWarned) {
+      logger.log('warn', 'dev_mode', { detail: 'CUBEJS_DEV_MODE=true: requests without a token are allowed' })
+      devModeWarned = true
+    }
     current = { settings, runtime, logger }
     return current
   }

@@ -21,7 +21,6 @@ export const ENV_ONLY_SETTINGS = [
   'AUTHORIZER_CLOCK_TOLERANCE_SECONDS',
   'AUTHORIZER_REQUIRE_EXP',
   'AUTHORIZER_POLICY_SCOPE',
-  'AUTHORIZER_PRINCIPAL_CLAIM',
   'AUTHORIZER_LOG_LEVEL',
   'AUTHORIZER_METRICS',
   'AUTHORIZER_SSM_PATH',
@@ -47,4 +46,11 @@ export function readEnvSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     if (value !== undefined) settings[name] = value
   }
   return Object.freeze(settings)
+}
+
+/** A settings source may hand out a fresh object per call; only a changed value warrants re-parsing keys and config. */
+export function sameSettings(a: Settings, b: Settings): boolean {
+  if (a === b) return true
+  const names = Object.keys(a) as SettingName[]
+  return names.length === Object.keys(b).length && names.every((name) => Object.hasOwn(b, name) && a[name] === b[name])
 }

@@ -1,6 +1,6 @@
 // Settings from SSM Parameter Store: one load per cold start (started at init), TTL refresh off the request path, stale-if-error.
 import { mergeSsmSettings, type SsmConfig } from './config-ssm.js'
-import type { Settings } from './config-env.js'
+import { sameSettings, type Settings } from './config-env.js'
 import type { Logger } from './logger.js'
 import type { ParameterReader } from './ssm-client.js'
 import { loadWithDeadline, type LoadDeps } from './ssm-load.js'
@@ -75,9 +75,4 @@ export function createSsmSettingsSource(env: Settings, config: SsmConfig, deps: 
     }
     return start()
   }
-}
-
-function sameSettings(a: Settings, b: Settings): boolean {
-  const keys = Object.keys(a) as Array<keyof Settings>
-  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key])
 }
