@@ -78,7 +78,7 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
         return result
       }
       const keysFor = runtime.keysFor
-      const verified = await verifyToken(request.token, { ...config, keysFor: (kid) => keysFor(kid, (state) => (progress.keys = state)) }, now() / 1000, progress)
+      const verified = await verifyToken(request.token, { ...config, keysFor: (kid, issuer) => keysFor(kid, issuer, (state) => (progress.keys = state)) }, now() / 1000, progress)
       tokenAge = tokenAgeSeconds(verified.payload, now() / 1000)
       principalId = principalOf(verified.payload)
       let securityContext = buildSecurityContext(verified.payload, config.claimsNamespace)

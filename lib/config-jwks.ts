@@ -12,9 +12,15 @@ export interface JwksTuning {
 }
 
 export interface JwksSource {
-  readonly url: string
+  /** CUBEJS_JWK_URL: one key set for every token. */
+  readonly url: string | undefined
+  /** AUTHORIZER_JWK_URLS: the token's `iss` picks its key set, and only a configured issuer gets one. */
+  readonly byIssuer: ReadonlyMap<string, string> | undefined
   readonly tuning: JwksTuning
 }
+
+/** Bounds the caches (and init-phase prefetches) one container may hold. */
+export const MAX_JWK_ISSUERS = 20
 
 const LOOPBACK_HOSTS = /^(localhost|127(?:\.\d{1,3}){3}|\[::1\])$/i
 
@@ -42,8 +48,38 @@ export function parseJwksTuning(settings: Settings): JwksTuning {
   })
 }
 
+/** AUTHORIZER_JWK_URLS: a JSON object mapping each issuer (exact `iss`) to its JWKS URL (multi-tenant, cube-js/cube#7860). */
+export function parseIssuerUrls(value: string): ReadonlyMap<string, string> {
+  const name = 'AUTHORIZER_JWK_URLS'
+  let json: unknown
+  try {
+    json = JSON.parse(value)
+  } catch {
+    throw configError(name, 'must be a JSON object like {"https://issuer/": "https://issuer/.well-known/jwks.json"}')
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw configError(name, 'must be a JSON object of issuer to URL')
+  const entries = Object.entries(json)
+  if (entries.length === 0 || entries.length > MAX_JWK_ISSUERS) throw configError(name, `must name between 1 and ${MAX_JWK_ISSUERS} issuers`)
+  return new Map(entries.map(([issuer, url]) => {
+    if (issuer === '' || typeof url !== 'string') throw configError(name, 'maps each non-empty issuer to a URL string')
+    return [issuer, parseJwksUrl(name, url)]
+  }))
+}
+
 export function parseJwksSource(settings: Settings, codeUrl: string | undefined): JwksSource | undefined {
   const raw = codeUrl ?? parseOptional(settings.CUBEJS_JWK_URL)
-  if (raw === undefined) return undefined
-  return Object.freeze({ url: parseJwksUrl('CUBEJS_JWK_URL', raw), tuning: parseJwksTuning(settings) })
+  const issuers = parseOptional(settings.AUTHORIZER_JWK_URLS)
+  if (raw === undefined && issuers === undefined) return undefined
+  // Two sources of keys would leave it unclear which one an unmapped issuer may use: refuse rather than guess.
+  if (raw !== undefined && issuers !== undefined) throw configError('AUTHORIZER_JWK_URLS', 'cannot be combined with CUBEJS_JWK_URL')
+  return Object.freeze({
+    url: raw === undefined ? undefined : parseJwksUrl('CUBEJS_JWK_URL', raw),
+    byIssuer: issuers === undefined ? undefined : parseIssuerUrls(issuers),
+    tuning: parseJwksTuning(settings),
+  })
+}
+
+/** Every URL the source may fetch from. */
+export function jwksUrls(source: JwksSource): string[] {
+  return source.url !== undefined ? [source.url] : [...(source.byIssuer?.values() ?? [])]
 }

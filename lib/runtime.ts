@@ -1,7 +1,8 @@
 // The per-settings runtime: parsed configuration plus key resolution (static keys or the shared JWKS caches).
 import { parseConfig, type Config, type JwtOptions } from './config.js'
 import type { Settings } from './config-env.js'
-import type { JwksSource } from './config-jwks.js'
+import type { JwksTuning } from './config-jwks.js'
+import { AuthorizerError, ErrorCode } from './errors.js'
 import { JwksCache } from './jwks-cache.js'
 import type { JwksFetcher } from './jwks-fetch.js'
 import type { VerifyKey } from './keys.js'
@@ -12,7 +13,8 @@ export type KeyState = (typeof KeyState)[keyof typeof KeyState]
 
 export interface Runtime {
   readonly config: Config
-  readonly keysFor: (kid: string | undefined, report: (state: KeyState) => void) => readonly VerifyKey[] | Promise<readonly VerifyKey[]>
+  /** `issuer` reads the (not yet verified) `iss`, only needed when issuers map to their own key sets. */
+  readonly keysFor: (kid: string | undefined, issuer: () => unknown, report: (state: KeyState) => void) => readonly VerifyKey[] | Promise<readonly VerifyKey[]>
 }
 
 export interface RuntimeDeps {
@@ -24,11 +26,11 @@ export interface RuntimeDeps {
 }
 
 /** One cache per URL and tuning, shared by every runtime the authorizer builds (and by the init-phase prefetch). */
-export function jwksCacheFor(source: JwksSource, deps: RuntimeDeps): JwksCache {
-  const key = JSON.stringify([source.url, source.tuning])
+export function jwksCacheFor(url: string, tuning: JwksTuning, deps: RuntimeDeps): JwksCache {
+  const key = JSON.stringify([url, tuning])
   let cache = deps.jwksCaches.get(key)
   if (cache === undefined) {
-    cache = new JwksCache(source.url, source.tuning, { now: deps.now, logger: deps.logger, ...(deps.jwksFetcher ? { fetcher: deps.jwksFetcher } : {}) })
+    cache = new JwksCache(url, tuning, { now: deps.now, logger: deps.logger, ...(deps.jwksFetcher ? { fetcher: deps.jwksFetcher } : {}) })
     deps.jwksCaches.set(key, cache)
   }
   return cache
@@ -41,13 +43,17 @@ export function buildRuntime(settings: Settings, jwt: JwtOptions | undefined, de
   const source = config.keySource
   if (source.kind === 'static') {
     const keys = source.keys
-    return { config, keysFor: (_kid, report) => (report(KeyState.STATIC), keys) }
+    return { config, keysFor: (_kid, _issuer, report) => (report(KeyState.STATIC), keys) }
   }
-  const jwks = jwksCacheFor(source.jwks, deps)
+  const { url, byIssuer, tuning } = source.jwks
   return {
     config,
-    keysFor: async (kid, report) => {
-      const set = await jwks.keysFor(kid)
+    keysFor: async (kid, issuer, report) => {
+      const iss = byIssuer === undefined ? undefined : issuer()
+      // The URL comes from settings only: an issuer we were not told about gets no key set at all.
+      const chosen = url ?? (typeof iss === 'string' ? byIssuer?.get(iss) : undefined)
+      if (chosen === undefined) throw new AuthorizerError(ErrorCode.ISSUER_MISMATCH, 'iss has no configured JWKS URL')
+      const set = await jwksCacheFor(chosen, tuning, deps).keysFor(kid)
       report(set.freshness)
       return set.keys
     },

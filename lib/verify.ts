@@ -13,8 +13,8 @@ export interface VerifiedToken {
 
 export interface VerifyOptions extends ClaimRules {
   readonly algorithms: readonly string[]
-  /** Resolves the candidate key set for a kid (static keys, or the JWKS cache). */
-  readonly keysFor: (kid: string | undefined) => readonly VerifyKey[] | Promise<readonly VerifyKey[]>
+  /** Resolves the candidate key set for a kid (static keys, or a JWKS cache, possibly chosen by the unverified `iss`). */
+  readonly keysFor: (kid: string | undefined, issuer: () => unknown) => readonly VerifyKey[] | Promise<readonly VerifyKey[]>
 }
 
 /** Reports alg and kid of what was decoded even when verification fails, for the decision log. */
@@ -29,13 +29,15 @@ export async function verifyToken(token: string, options: VerifyOptions, nowSeco
   progress.kid = jws.kid
   // The allow-list is checked before any key is touched: `none` and unlisted algorithms never reach crypto.
   if (!options.algorithms.includes(jws.alg)) throw new AuthorizerError(ErrorCode.ALG_NOT_ALLOWED, 'alg not allowed')
-  const candidates = selectKeys(await options.keysFor(jws.kid), jws.kid, jws.alg)
+  let payload: Record<string, unknown> | undefined
+  const decodePayload = () => (payload ??= decodeJsonSegment(jws.payloadSegment, 'payload'))
+  const candidates = selectKeys(await options.keysFor(jws.kid, () => decodePayload().iss), jws.kid, jws.alg)
   if (candidates.length === 0) throw new AuthorizerError(ErrorCode.KEY_NOT_FOUND, 'no key for kid and alg')
   if (!candidates.some((key) => safeVerify(jws.alg, key, jws.signingInput, jws.signature)))
     throw new AuthorizerError(ErrorCode.SIGNATURE_INVALID, 'signature invalid')
-  const payload = decodeJsonSegment(jws.payloadSegment, 'payload')
-  checkClaims(payload, options, nowSeconds)
-  return { alg: jws.alg, kid: jws.kid, payload }
+  const claims = decodePayload()
+  checkClaims(claims, options, nowSeconds)
+  return { alg: jws.alg, kid: jws.kid, payload: claims }
 }
 
 function safeVerify(alg: string, key: VerifyKey, data: Buffer, signature: Buffer): boolean {

@@ -1,5 +1,5 @@
 // Work started at module evaluation (the init phase): the SSM load and, when its URL is already known, the first JWKS fetch.
-import { parseJwksSource } from './config-jwks.js'
+import { jwksUrls, parseJwksSource } from './config-jwks.js'
 import type { Settings } from './config-env.js'
 import type { JwksCache } from './jwks-cache.js'
 import { jwksCacheFor } from './runtime.js'
@@ -26,7 +26,7 @@ function prefetchJwks(env: Settings, deps: WarmStartDeps): void {
   try {
     const jwks = parseJwksSource(env, deps.jwkUrl)
     if (jwks === undefined) return
-    jwksCacheFor(jwks, deps).keysFor(undefined).catch(() => {})
+    for (const url of jwksUrls(jwks)) jwksCacheFor(url, jwks.tuning, deps).keysFor(undefined).catch(() => {})
   } catch {
     // A bad URL or tuning is reported by the first invocation, with the setting's name.
   }
