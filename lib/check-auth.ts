@@ -30,5 +30,10 @@ export async function runCheckAuth(checkAuth: CheckAuth, args: CheckAuthArgs): P
   if (result === undefined) return args.securityContext
   if (typeof result !== 'object' || result === null || Array.isArray(result))
     throw new AuthorizerError(ErrorCode.CHECK_AUTH_FAILED, 'checkAuth returned neither an object, false nor nothing')
-  return safeCopy(result) as SecurityContext
+  try {
+    return safeCopy(result) as SecurityContext
+  } catch (cause) {
+    // A cyclic or absurdly deep replacement is checkAuth's bug, not the token's: fail closed (500), not 401.
+    throw new AuthorizerError(ErrorCode.CHECK_AUTH_FAILED, 'checkAuth returned a security context nested too deeply', { cause })
+  }
 }

@@ -43,16 +43,21 @@ export interface Config {
 
 const ASYMMETRIC_ALGORITHMS = SUPPORTED_ALGORITHMS.filter((alg) => !alg.startsWith('HS'))
 
+// Deeply frozen so that nothing holding the config (runtime, caches, checkAuth) can widen the accepted keys.
+function staticSource(keys: readonly VerifyKey[], setting: string): KeySource {
+  const frozen = keys.map((k) => Object.freeze({ ...k, algorithms: Object.freeze([...k.algorithms]) }))
+  return Object.freeze({ kind: 'static', keys: Object.freeze(frozen), setting })
+}
+
 function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporter): KeySource {
   const jwks = parseJwksSource(settings, jwt.jwkUrl)
-  if (jwks !== undefined) return { kind: 'jwks', jwks }
+  if (jwks !== undefined) return Object.freeze({ kind: 'jwks', jwks })
   const key = jwt.key ?? parseOptional(settings.CUBEJS_JWT_KEY)
-  if (key !== undefined) return { kind: 'static', keys: parseKeySetting(key, 'CUBEJS_JWT_KEY', onSkip), setting: 'CUBEJS_JWT_KEY' }
+  if (key !== undefined) return staticSource(parseKeySetting(key, 'CUBEJS_JWT_KEY', onSkip), 'CUBEJS_JWT_KEY')
   const secrets = parseList(settings.CUBEJS_API_SECRETS ?? '')
-  if (secrets.length > 0)
-    return { kind: 'static', keys: secrets.map((s) => secretKey(s, 'CUBEJS_API_SECRETS')), setting: 'CUBEJS_API_SECRETS' }
+  if (secrets.length > 0) return staticSource(secrets.map((s) => secretKey(s, 'CUBEJS_API_SECRETS')), 'CUBEJS_API_SECRETS')
   const secret = settings.CUBEJS_API_SECRET
-  if (secret !== undefined && secret !== '') return { kind: 'static', keys: [secretKey(secret, 'CUBEJS_API_SECRET')], setting: 'CUBEJS_API_SECRET' }
+  if (secret !== undefined && secret !== '') return staticSource([secretKey(secret, 'CUBEJS_API_SECRET')], 'CUBEJS_API_SECRET')
   throw configError('CUBEJS_API_SECRET', 'no key configured: set CUBEJS_JWK_URL, CUBEJS_JWT_KEY, CUBEJS_API_SECRETS or CUBEJS_API_SECRET')
 }
 
@@ -69,8 +74,9 @@ function parseAlgorithms(settings: Settings, jwt: JwtOptions, keySource: KeySour
 }
 
 function parseIssuers(settings: Settings, jwt: JwtOptions): readonly string[] | undefined {
-  if (jwt.issuer !== undefined) return typeof jwt.issuer === 'string' ? [jwt.issuer] : [...jwt.issuer]
-  return parseNonEmptyList('CUBEJS_JWT_ISSUER', settings.CUBEJS_JWT_ISSUER)
+  if (jwt.issuer !== undefined) return Object.freeze(typeof jwt.issuer === 'string' ? [jwt.issuer] : [...jwt.issuer])
+  const issuers = parseNonEmptyList('CUBEJS_JWT_ISSUER', settings.CUBEJS_JWT_ISSUER)
+  return issuers === undefined ? undefined : Object.freeze(issuers)
 }
 
 export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}): Config {

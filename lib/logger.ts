@@ -20,7 +20,10 @@ export function jsonLogger(
   return {
     log(level, message, fields) {
       if (RANK[level] < RANK[minLevel]) return
-      write(`${JSON.stringify({ level, time: new Date(now()).toISOString(), message, ...fields })}\n`)
+      // Fields come after the fixed members but never replace them: log filters rely on level, time and message.
+      const line: Record<string, unknown> = { level, time: new Date(now()).toISOString(), message }
+      for (const [key, value] of Object.entries(fields ?? {})) if (!Object.hasOwn(line, key)) line[key] = value
+      write(`${JSON.stringify(line)}\n`)
     },
   }
 }

@@ -32,8 +32,10 @@ export interface SimpleResult {
 export function policyResource(arn: string, scope: PolicyScope): string {
   if (scope === PolicyScope.ROUTE) return arn
   const parts = arn.split(':')
-  const path = parts[5]
-  if (parts.length !== 6 || path === undefined) throw new AuthorizerError(ErrorCode.EVENT_UNKNOWN, 'ARN is not an execute-api ARN')
+  // The resource path is the request's own path and may itself contain ':' (e.g. /v1/items:batchGet).
+  const path = parts.slice(5).join(':')
+  if (parts.length < 6 || parts[0] !== 'arn' || parts[2] !== 'execute-api')
+    throw new AuthorizerError(ErrorCode.EVENT_UNKNOWN, 'ARN is not an execute-api ARN')
   const segments = path.split('/')
   const [apiId, stage] = segments
   if (apiId === undefined || stage === undefined || apiId === '' || stage === '' || segments.length < 3)

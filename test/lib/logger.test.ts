@@ -1,0 +1,84 @@
+// Unit tests for the JSON line logger and for logging attacker-controlled kids safely.
+import { describe, expect, it } from 'vitest'
+import { jsonLogger, LogLevel, safeKid } from '../../lib/logger.js'
+
+const NOW_MS = Date.UTC(2024, 0, 2, 3, 4, 5, 678)
+
+function capture(minLevel?: LogLevel): { lines: string[]; logger: ReturnType<typeof jsonLogger> } {
+  const lines: string[] = []
+  return { lines, logger: jsonLogger(minLevel, (line) => lines.push(line), () => NOW_MS) }
+}
+
+describe('jsonLogger', () => {
+  it('writes one JSON object per line with level, time from the injected clock, message and fields', () => {
+    const { lines, logger } = capture()
+    logger.log('info', 'decision', { outcome: 'allow', latency_ms: 3, cached: true })
+    expect(lines).toEqual([
+      '{"level":"info","time":"2024-01-02T03:04:05.678Z","message":"decision","outcome":"allow","latency_ms":3,"cached":true}\n',
+    ])
+  })
+
+  it('keeps one line per call even when a value holds newlines', () => {
+    const { lines, logger } = capture()
+    logger.log('warn', 'multi\nline', { detail: 'a\nb\r\nc' })
+    logger.log('info', 'second')
+    expect(lines).toHaveLength(2)
+    for (const line of lines) {
+      expect(line.endsWith('\n')).toBe(true)
+      expect(line.slice(0, -1)).not.toMatch(/[\r\n]/)
+      expect(JSON.parse(line)).toBeTypeOf('object')
+    }
+    expect((JSON.parse(lines[0] ?? '') as { detail: string }).detail).toBe('a\nb\r\nc')
+  })
+
+  it('leaves out fields whose value is undefined', () => {
+    const { lines, logger } = capture()
+    logger.log('info', 'decision', { kid: undefined, alg: 'HS256' })
+    expect(JSON.parse(lines[0] ?? '')).toEqual({ level: 'info', time: '2024-01-02T03:04:05.678Z', message: 'decision', alg: 'HS256' })
+  })
+
+  it('never lets a field overwrite level, time or message', () => {
+    const { lines, logger } = capture()
+    logger.log('error', 'decision', { level: 'debug', time: 'then', message: 'fine', reason: 'config_invalid' })
+    expect(JSON.parse(lines[0] ?? '')).toEqual({ level: 'error', time: '2024-01-02T03:04:05.678Z', message: 'decision', reason: 'config_invalid' })
+  })
+
+  it('logs info and above by default', () => {
+    const { lines, logger } = capture()
+    for (const level of Object.values(LogLevel)) logger.log(level, level)
+    expect(lines.map((line) => (JSON.parse(line) as { level: string }).level)).toEqual(['info', 'warn', 'error'])
+  })
+
+  it.each([
+    ['debug', ['debug', 'info', 'warn', 'error']],
+    ['info', ['info', 'warn', 'error']],
+    ['warn', ['warn', 'error']],
+    ['error', ['error']],
+  ] as const)('with minimum level %s writes %j', (minLevel, expected) => {
+    const { lines, logger } = capture(minLevel)
+    for (const level of Object.values(LogLevel)) logger.log(level, 'm')
+    expect(lines.map((line) => (JSON.parse(line) as { level: string }).level)).toEqual(expected)
+  })
+})
+
+describe('safeKid', () => {
+  it.each(['key-1', '2024-01_rotation.v2', 'a:b+c/d=', 'x'.repeat(128)])('logs the identifier-like kid %j as it is', (kid) => {
+    expect(safeKid(kid)).toBe(kid)
+  })
+
+  it.each([
+    ['empty', ''],
+    ['longer than 128 characters', 'x'.repeat(129)],
+    ['holding a newline', 'key\n{"level":"error"}'],
+    ['holding spaces', 'key one'],
+    ['holding quotes', 'key"1'],
+    ['holding non-ASCII', 'ключ'],
+    ['holding CR LF', 'k\r\nX-Injected: 1'],
+  ])('replaces a kid %s with [unprintable]', (_name, kid) => {
+    expect(safeKid(kid)).toBe('[unprintable]')
+  })
+
+  it('keeps an absent kid absent', () => {
+    expect(safeKid(undefined)).toBeUndefined()
+  })
+})
