@@ -67,7 +67,7 @@ export function parseIssuerUrls(value: string): ReadonlyMap<string, string> {
 }
 
 export function parseJwksSource(settings: Settings, codeUrl: string | undefined): JwksSource | undefined {
-  const raw = codeUrl ?? parseOptional(settings.CUBEJS_JWK_URL)
+  const raw = parseOptional(codeUrl) ?? parseOptional(settings.CUBEJS_JWK_URL)
   const issuers = parseOptional(settings.AUTHORIZER_JWK_URLS)
   if (raw === undefined && issuers === undefined) return undefined
   // Two sources of keys would leave it unclear which one an unmapped issuer may use: refuse rather than guess.

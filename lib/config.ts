@@ -52,7 +52,8 @@ function staticSource(keys: readonly VerifyKey[], setting: string): KeySource {
 function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporter): KeySource {
   const jwks = parseJwksSource(settings, jwt.jwkUrl)
   if (jwks !== undefined) return Object.freeze({ kind: 'jwks', jwks })
-  const key = jwt.key ?? parseOptional(settings.CUBEJS_JWT_KEY)
+  // Cube combines code options and settings with ||, so an empty code option falls back to the setting.
+  const key = parseOptional(jwt.key) ?? parseOptional(settings.CUBEJS_JWT_KEY)
   if (key !== undefined) return staticSource(parseKeySetting(key, 'CUBEJS_JWT_KEY', onSkip), 'CUBEJS_JWT_KEY')
   const secrets = parseList(settings.CUBEJS_API_SECRETS ?? '')
   if (secrets.length > 0) return staticSource(secrets.map((s) => secretKey(s, 'CUBEJS_API_SECRETS')), 'CUBEJS_API_SECRETS')
@@ -84,10 +85,10 @@ export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: Sk
   return Object.freeze({
     keySource,
     algorithms: Object.freeze(parseAlgorithms(settings, jwt, keySource)),
-    audience: jwt.audience ?? parseOptional(settings.CUBEJS_JWT_AUDIENCE),
+    audience: parseOptional(jwt.audience) ?? parseOptional(settings.CUBEJS_JWT_AUDIENCE),
     issuers: parseIssuers(settings, jwt),
-    subject: jwt.subject ?? parseOptional(settings.CUBEJS_JWT_SUBJECT),
-    claimsNamespace: jwt.claimsNamespace ?? parseOptional(settings.CUBEJS_JWT_CLAIMS_NAMESPACE),
+    subject: parseOptional(jwt.subject) ?? parseOptional(settings.CUBEJS_JWT_SUBJECT),
+    claimsNamespace: parseOptional(jwt.claimsNamespace) ?? parseOptional(settings.CUBEJS_JWT_CLAIMS_NAMESPACE),
     devMode: parseBoolean('CUBEJS_DEV_MODE', settings.CUBEJS_DEV_MODE, false),
     responseFormat: parseChoice('AUTHORIZER_RESPONSE_FORMAT', settings.AUTHORIZER_RESPONSE_FORMAT, Object.values(ResponseFormat), ResponseFormat.IAM),
     clockToleranceSeconds: parseInteger('AUTHORIZER_CLOCK_TOLERANCE_SECONDS', settings.AUTHORIZER_CLOCK_TOLERANCE_SECONDS, 0, 0, 300),

@@ -84,8 +84,9 @@ function importPem(text: string, setting: string): VerifyKey {
     const algorithms = algorithmsForKey(key)
     if (algorithms.length === 0) throw new Error('unsupported key')
     return { kid: undefined, key, algorithms }
-  } catch (cause) {
-    throw configError(setting, 'is not a usable PEM public key or certificate (RSA >= 2048 bits, EC P-256/384/521, Ed25519/Ed448)', cause)
+  } catch {
+    // No cause attached: parser messages may quote the setting's text.
+    throw configError(setting, 'is not a usable PEM public key or certificate (RSA >= 2048 bits, EC P-256/384/521, Ed25519/Ed448)')
   }
 }
 
@@ -97,8 +98,9 @@ export function parseKeySetting(text: string, setting: string, onSkip: SkipRepor
     let json: unknown
     try {
       json = JSON.parse(trimmed)
-    } catch (cause) {
-      throw configError(setting, 'starts with { but is not valid JSON', cause)
+    } catch {
+      // No cause attached: JSON.parse quotes the input, which may be a secret.
+      throw configError(setting, 'starts with { but is not valid JSON')
     }
     if (isObject(json) && Array.isArray(json.keys)) {
       const keys = importJwks(json, onSkip, true)

@@ -485,5 +485,17 @@ describe('configuration errors never leak the secret', () => {
     expect(error.message).not.toContain(SECRET)
     expect(String(error)).not.toContain(SECRET)
     expect(error.stack ?? '').not.toContain(SECRET)
+    // Nothing that quotes the setting hangs off the error either: JSON.parse's message does quote its input.
+    expect(String(error.cause ?? '')).not.toContain(SECRET.slice(0, 5))
+  })
+})
+
+describe('empty code options', () => {
+  it('fall back to the settings, as Cube combines them with ||', () => {
+    const config = parse({ CUBEJS_API_SECRET: SECRET, CUBEJS_JWT_AUDIENCE: 'aud-from-settings' }, { key: '', jwkUrl: '', audience: '', subject: '', claimsNamespace: '' })
+    expect(staticSecrets(config)).toEqual([SECRET])
+    expect(config.audience).toBe('aud-from-settings')
+    expect(config.subject).toBeUndefined()
+    expect(config.claimsNamespace).toBeUndefined()
   })
 })
