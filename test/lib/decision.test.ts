@@ -3,7 +3,8 @@ import { describe, expect, it } from 'vitest'
 import { parseConfig, type Config } from '../../lib/config.js'
 import type { Settings } from '../../lib/config-env.js'
 import { allow, ANONYMOUS_PRINCIPAL, deny, PRINCIPAL_FALLBACK, principalOf } from '../../lib/decision.js'
-import { AuthorizerError, ErrorCode } from '../../lib/errors.js'
+import { ErrorCode } from '../../lib/errors.js'
+import { codeOfThrow } from '../support/errors.js'
 import { EventKind, type AuthorizerRequest } from '../../lib/event.js'
 
 const PREFIX = 'arn:aws:execute-api:eu-west-1:123456789012'
@@ -11,16 +12,6 @@ const REST: AuthorizerRequest = { kind: EventKind.REST_REQUEST, arn: `${PREFIX}:
 const REST_TOKEN: AuthorizerRequest = { kind: EventKind.REST_TOKEN, arn: `${PREFIX}:abc/prod/GET/whoami`, token: 'x' }
 const WEBSOCKET: AuthorizerRequest = { kind: EventKind.WEBSOCKET_REQUEST, arn: `${PREFIX}:ws1/prod/$connect`, token: 'x' }
 const HTTP: AuthorizerRequest = { kind: EventKind.HTTP_REQUEST, arn: `${PREFIX}:http1/$default/GET/whoami`, token: 'x' }
-
-function codeOfThrow(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof AuthorizerError) return error.code
-    throw error
-  }
-  throw new Error('expected an AuthorizerError, got none')
-}
 
 const config = (settings: Settings = {}): Config => parseConfig({ CUBEJS_API_SECRET: 'decision-test-secret', ...settings })
 const SIMPLE = { AUTHORIZER_RESPONSE_FORMAT: 'simple' } as const

@@ -5,7 +5,8 @@ import type {
   APIGatewayTokenAuthorizerEvent,
 } from 'aws-lambda'
 import { describe, expect, it } from 'vitest'
-import { AuthorizerError, ErrorCode } from '../../lib/errors.js'
+import { ErrorCode } from '../../lib/errors.js'
+import { codeOfThrow } from '../support/errors.js'
 import { EventKind, parseCredential, parseEvent } from '../../lib/event.js'
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl'
@@ -93,16 +94,6 @@ function httpRequest(headers: Headers | undefined): APIGatewayRequestAuthorizerE
       timeEpoch: 1_710_270_238_000,
     },
   }
-}
-
-function codeOfThrow(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof AuthorizerError) return error.code
-    throw error
-  }
-  throw new Error('expected an AuthorizerError, got none')
 }
 
 describe('event kinds', () => {

@@ -1,19 +1,10 @@
 // Unit tests for policy resources, the flat result context and the 8 KB result limit.
 import { describe, expect, it } from 'vitest'
-import { AuthorizerError, ErrorCode } from '../../lib/errors.js'
+import { ErrorCode } from '../../lib/errors.js'
+import { codeOfThrow } from '../support/errors.js'
 import { buildContext, iamResult, MAX_RESULT_BYTES, policyResource, PolicyScope, simpleResult } from '../../lib/policy.js'
 
 const PREFIX = 'arn:aws:execute-api:us-east-1:123456789012'
-
-function codeOfThrow(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof AuthorizerError) return error.code
-    throw error
-  }
-  throw new Error('expected an AuthorizerError, got none')
-}
 
 describe('policyResource with stage scope', () => {
   it('covers every method and path of a REST stage', () => {

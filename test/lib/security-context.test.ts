@@ -1,6 +1,7 @@
 // Unit tests for Cube's security context rules: claims namespace, JSON-string namespaces, legacy `u`, safe copying.
 import { afterEach, describe, expect, it } from 'vitest'
-import { AuthorizerError, ErrorCode } from '../../lib/errors.js'
+import { ErrorCode } from '../../lib/errors.js'
+import { codeOfThrow } from '../support/errors.js'
 import { buildSecurityContext, safeCopy } from '../../lib/security-context.js'
 
 const NS = 'https://cube.dev/claims'
@@ -11,16 +12,6 @@ const json = (text: string): Record<string, unknown> => JSON.parse(text) as Reco
 function nested(depth: number): string {
   // `depth` levels of {"a": ...} around a leaf object: the leaf sits at nesting depth `depth`.
   return `${'{"a":'.repeat(depth)}{"leaf":true}${'}'.repeat(depth)}`
-}
-
-function codeOfThrow(fn: () => unknown): string {
-  try {
-    fn()
-  } catch (error) {
-    if (error instanceof AuthorizerError) return error.code
-    throw error
-  }
-  throw new Error('expected an AuthorizerError, got none')
 }
 
 afterEach(() => {
