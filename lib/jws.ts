@@ -22,7 +22,11 @@ const malformed = (message: string) => new AuthorizerError(ErrorCode.TOKEN_MALFO
 function decodeSegment(segment: string, what: string): Buffer {
   // length % 4 === 1 can never be valid base64url; Buffer would silently drop the stray character.
   if (!BASE64URL.test(segment) || segment.length % 4 === 1) throw malformed(`${what} is not base64url`)
-  return Buffer.from(segment, 'base64url')
+  const bytes = Buffer.from(segment, 'base64url')
+  // Decoders ignore the unused low bits of the last character, so up to 16 spellings decode alike: accepting only the
+  // canonical one keeps a token's string unique (no signature "twins" that slip past token-string deny lists or caches).
+  if (bytes.toString('base64url') !== segment) throw malformed(`${what} is not canonical base64url`)
+  return bytes
 }
 
 /** Parses a JSON object from base64url; arrays, primitives, invalid UTF-8 and invalid JSON are malformed. */

@@ -23,9 +23,14 @@ export interface VerifyProgress {
   kid?: string | undefined
 }
 
+/** alg comes from the attacker's header (up to the token size): log it only when it looks like an algorithm name. */
+export function loggableAlg(alg: string): string {
+  return /^[A-Za-z0-9._+-]{1,32}$/.test(alg) ? alg : '[unprintable]'
+}
+
 export async function verifyToken(token: string, options: VerifyOptions, nowSeconds: number, progress: VerifyProgress = {}): Promise<VerifiedToken> {
   const jws = decodeJws(token)
-  progress.alg = jws.alg
+  progress.alg = loggableAlg(jws.alg)
   progress.kid = jws.kid
   // The allow-list is checked before any key is touched: `none` and unlisted algorithms never reach crypto.
   if (!options.algorithms.includes(jws.alg)) throw new AuthorizerError(ErrorCode.ALG_NOT_ALLOWED, 'alg not allowed')

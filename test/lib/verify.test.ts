@@ -191,7 +191,12 @@ async function makeCase(f: Family, rng: ReturnType<typeof random>, index: number
   let token = await f.sign(header, payload, variant === 'wrong key')
   if (variant === 'mutated') {
     const at = Math.floor(rng.next() * token.length)
-    const replacement = rng.pick([...ALPHABET].filter((c) => c !== token[at]))
+    // A replacement that only changes the unused low bits of a segment's last character spells the same bytes
+    // differently: jose accepts such a twin, lib/jws.ts refuses it on purpose (see test/security/differential.test.ts).
+    const original = token
+    const spellsSameBytes = (candidate: string) => candidate.split('.').some((s, i) => s !== original.split('.')[i] && Buffer.from(s, 'base64url').equals(Buffer.from(original.split('.')[i] ?? '', 'base64url')))
+    const replacements = [...ALPHABET].filter((c) => c !== token[at] && !spellsSameBytes(token.slice(0, at) + c + token.slice(at + 1)))
+    const replacement = rng.pick(replacements)
     token = token[at] === '.' ? token.slice(0, at) + token.slice(at + 1) : token.slice(0, at) + replacement + token.slice(at + 1)
   } else if (variant === 'header alg') {
     const forgedAlg = rng.pick(HEADER_ALGS)
