@@ -11,9 +11,11 @@ import { parseEvent, type AuthorizerRequest } from './event.js'
 import type { JwksCache } from './jwks-cache.js'
 import type { JwksFetcher } from './jwks-fetch.js'
 import { jsonLogger, safeKid, type Logger } from './logger.js'
+import { metricsConfigOrOff, parseMetricsConfig } from './config-metrics.js'
+import { withMetrics } from './metrics.js'
 import { tokenAgeSeconds } from './claims.js'
 import { buildRuntime, type KeyState, type Runtime } from './runtime.js'
-import { buildSecurityContext } from './security-context.js'
+import { buildSecurityContext, safeCopy } from './security-context.js'
 import { verifyToken, type VerifyProgress } from './verify.js'
 
 export interface AuthorizerOptions {
@@ -34,15 +36,17 @@ export type AuthorizerHandler = (event: unknown, context?: Partial<Context>) => 
 export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHandler {
   const now = options.now ?? Date.now
   const jwksCaches = new Map<string, JwksCache>()
-  const defaultLogger = options.logger ?? jsonLogger()
-  const settingsOf = options.settings ?? startDefaultSource(options.env ?? readEnvSettings(), { now, logger: defaultLogger, jwksCaches, jwksFetcher: options.jwksFetcher, jwkUrl: options.jwt?.jwkUrl })
+  const env = options.env ?? readEnvSettings()
+  // Metrics (AUTHORIZER_METRICS) watch every log event, so the SSM load and JWKS fetches at init are counted too.
+  const defaultLogger = withMetrics(options.logger ?? jsonLogger(), metricsConfigOrOff(env), now)
+  const settingsOf = options.settings ?? startDefaultSource(env, { now, logger: defaultLogger, jwksCaches, jwksFetcher: options.jwksFetcher, jwkUrl: options.jwt?.jwkUrl })
   let current: { settings: Settings; runtime: Runtime; logger: Logger } | undefined
   let devModeWarned = false
 
   function runtimeFor(settings: Settings) {
     if (current !== undefined && sameSettings(current.settings, settings)) return current
     const runtime = buildRuntime(settings, options.jwt, { now, logger: defaultLogger, jwksFetcher: options.jwksFetcher, jwksCaches })
-    const logger = options.logger ?? jsonLogger(runtime.config.logLevel)
+    const logger = withMetrics(options.logger ?? jsonLogger(runtime.config.logLevel), parseMetricsConfig(settings), now)
     // Dev mode lets token-less requests in; make it impossible to miss in the logs, once per cold start (not per reload).
     if (runtime.config.devMode && !devModeWarned) {
       logger.log('warn', 'dev_mode', { detail: 'CUBEJS_DEV_MODE=true: requests without a token are allowed' })
@@ -82,7 +86,7 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
       tokenAge = tokenAgeSeconds(verified.payload, now() / 1000)
       principalId = principalOf(verified.payload)
       let securityContext = buildSecurityContext(verified.payload, config.claimsNamespace)
-      if (options.checkAuth) securityContext = await runCheckAuth(options.checkAuth, { event, token: request.token, payload: verified.payload, securityContext })
+      if (options.checkAuth) securityContext = await runCheckAuth(options.checkAuth, { event, token: request.token, payload: safePayload(verified.payload), securityContext })
       const result = allow(config, request, principalId, securityContext)
       log(Outcome.ALLOW, 'ok')
       return result
@@ -112,4 +116,9 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
       throw new Error(`Authorizer error: ${code}`)
     }
   }
+}
+
+/** checkAuth code may merge the payload naively: hand it a frozen copy without prototype-polluting keys. */
+function safePayload(payload: Record<string, unknown>): Readonly<Record<string, unknown>> {
+  return Object.freeze(safeCopy(payload) as Record<string, unknown>)
 }

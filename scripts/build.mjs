@@ -1,24 +1,35 @@
-// Bundles the Lambda handler into dist/authorizer.mjs (ESM, Node 20) with esbuild; lazily imported modules become chunks.
+// Bundles each Lambda entry point handlers/<name>.ts into dist/<name>.mjs (ESM, Node 20) with esbuild, plus local-only CJS shims.
 import { build } from 'esbuild'
-import { rm, writeFile } from 'node:fs/promises'
+import { readdir, rm, writeFile } from 'node:fs/promises'
+
+const entries = (await readdir('handlers')).filter((file) => file.endsWith('.ts')).map((file) => file.slice(0, -3)).sort()
 
 await rm('dist', { recursive: true, force: true })
-await build({
-  entryPoints: { authorizer: 'handlers/authorizer.ts' },
-  outdir: 'dist',
-  outExtension: { '.js': '.mjs' },
-  bundle: true,
-  splitting: true,
-  format: 'esm',
-  platform: 'node',
-  target: 'node20',
-  // The AWS SDK's ESM builds are smaller and avoid "Dynamic require of node:https" inside an ESM bundle.
-  mainFields: ['module', 'main'],
-  chunkNames: 'chunks/[name]-[hash]',
-  sourcemap: true,
-  minify: true,
-  legalComments: 'linked',
-  logLevel: 'warning',
-})
-// serverless invoke local (Framework v3) can only require() a handler; this shim is excluded from the deployed package.
-await writeFile('dist/authorizer-local.cjs', "'use strict'\nexports.handler = async (event, context) => (await import('./authorizer.mjs')).handler(event, context)\n")
+// One esbuild call per entry point: with several entries in one call, code they share would be split out into chunks,
+// and dist/authorizer.mjs must stay one self-contained file (only lazily imported modules, the AWS SDK, become chunks).
+// Sequential, because entries that lazily import the SDK write identical chunk files.
+for (const name of entries) {
+  await build({
+    entryPoints: { [name]: `handlers/${name}.ts` },
+    outdir: 'dist',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    // The AWS SDK's ESM builds are smaller and avoid "Dynamic require of node:https" inside an ESM bundle.
+    mainFields: ['module', 'main'],
+    chunkNames: 'chunks/[name]-[hash]',
+    sourcemap: true,
+    minify: true,
+    legalComments: 'linked',
+    logLevel: 'warning',
+  })
+  // `serverless invoke local` (Framework v3) require()s `dist/<name>` and then `dist/<name>.cjs`, never `.mjs`.
+  // serverless-offline and AWS load the .mjs; serverless.yml keeps the shims out of the deployed package.
+  await writeFile(
+    `dist/${name}.cjs`,
+    `'use strict'\n// Local-only shim for serverless invoke local; not deployed.\nexports.handler = async (event, context) => (await import('./${name}.mjs')).handler(event, context)\n`,
+  )
+}

@@ -659,3 +659,23 @@ describe('createAuthorizer: decision logs', () => {
     }
   })
 })
+
+describe('checkAuth receives a safe payload', () => {
+  it('strips __proto__ from the payload it hands to checkAuth and freezes it', async () => {
+    const SECRET = 'check-auth-payload-secret'
+    let seen: Readonly<Record<string, unknown>> | undefined
+    const handler = createAuthorizer({
+      settings: () => ({ CUBEJS_API_SECRET: SECRET }),
+      logger: capturedLogger().logger,
+      checkAuth: ({ payload }) => {
+        seen = payload
+        return { merged: (Object.assign({}, payload) as Record<string, unknown>).polluted === 'yes' }
+      },
+    })
+    const token = await hs256(SECRET, JSON.parse('{"sub":"u","__proto__":{"polluted":"yes"}}') as Record<string, unknown>)
+    const result = (await handler(restTokenEvent(`Bearer ${token}`))) as { context: Record<string, unknown> }
+    expect(result.context.merged).toBe(false)
+    expect(Object.hasOwn(seen ?? {}, '__proto__')).toBe(false)
+    expect(Object.isFrozen(seen)).toBe(true)
+  })
+})
