@@ -1,9 +1,8 @@
 // The built bundle dist/authorizer.mjs, each scenario in a fresh Node process (a cold start) with its own environment.
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { exportSPKI, generateKeyPair } from 'jose'
 import jwt from 'jsonwebtoken'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runBundle, type BundleRun } from '../support/bundle-runner.js'
 import { generateJwk, startJwksServer, type JwksServer } from '../support/jwks-server.js'
 import {
   hs256,
@@ -19,44 +18,7 @@ import {
   withPayload,
 } from '../support/tokens.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const RUNNER = fileURLToPath(new URL('../support/run-bundle.mjs', import.meta.url))
-const RESULT_PREFIX = '@@result '
-const RUN_TIMEOUT_MS = 15_000
 const SECRET = 'e2e-secret-4b9f27c1d8a3'
-
-type Outcome = { index: number; ok: true; result: unknown } | { index: number; ok: false; error: { type: string; message: string } }
-
-interface BundleRun {
-  readonly outcomes: Outcome[]
-  /** The bundle's own stdout lines, parsed; every one must be JSON. */
-  readonly logs: Array<Record<string, unknown>>
-  /** Everything the child wrote, result lines included, for leak checks. */
-  readonly output: string
-}
-
-/** Spawns a cold process that imports the bundle with `env` only (no inherited CUBEJS_*), then runs `events`. */
-function runBundle(env: Record<string, string>, events: unknown[], { concurrent = false } = {}): Promise<BundleRun> {
-  return new Promise((resolve, reject) => {
-    // Asynchronous on purpose: the JWKS server lives in this process and must keep answering while the child runs.
-    const child = spawn(process.execPath, [RUNNER], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), RUN_TIMEOUT_MS)
-    child.on('error', reject)
-    child.on('close', (code) => {
-      clearTimeout(timer)
-      if (code !== 0) return reject(new Error(`bundle runner exited with ${String(code)}: ${stderr}`))
-      const lines = stdout.split('\n').filter((line) => line !== '')
-      const outcomes = lines.filter((line) => line.startsWith(RESULT_PREFIX)).map((line) => JSON.parse(line.slice(RESULT_PREFIX.length)) as Outcome)
-      const logs = lines.filter((line) => !line.startsWith(RESULT_PREFIX)).map((line) => JSON.parse(line) as Record<string, unknown>)
-      resolve({ outcomes, logs, output: stdout + stderr })
-    })
-    child.stdin.end(JSON.stringify({ env, events, concurrent }))
-  })
-}
 
 const results = (run: BundleRun) => run.outcomes.map((outcome) => (outcome.ok ? outcome.result : outcome.error))
 const decisions = (run: BundleRun) => run.logs.filter((entry) => entry.message === 'decision')

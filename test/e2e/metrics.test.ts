@@ -1,46 +1,18 @@
 // AUTHORIZER_METRICS=true on the built bundle in a cold process: EMF lines for decisions, JWKS fetches and SSM loads.
-import { spawn } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { afterEach, describe, expect, it } from 'vitest'
+import { runBundle as runShared, type BundleRun } from '../support/bundle-runner.js'
 import { generateJwk, startJwksServer, type JwksServer } from '../support/jwks-server.js'
 import { startSsmServer, type SsmServer } from '../support/ssm-server.js'
 import { hs256, restTokenEvent, signed, withBadSignature } from '../support/tokens.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
-const RUNNER = fileURLToPath(new URL('../support/run-bundle.mjs', import.meta.url))
 const SECRET = 'metrics-secret-4e1b8c0d27'
 const FUNCTION_NAME = 'cube-jwt-authorizer-prod-authorizer'
 
-interface Run {
-  readonly lines: Array<Record<string, unknown>>
-  readonly results: Array<{ ok: boolean; error?: { message: string } }>
-}
+/** One cold process of this function: the bundle reads `env` at load, then handles `events` in order. */
+const runBundle = (env: Record<string, string>, events: unknown[]) => runShared({ AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME, ...env }, events)
 
-/** One cold process: the bundle reads `env` at load, then handles `events` in order. */
-function runBundle(env: Record<string, string>, events: unknown[]): Promise<Run> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [RUNNER], {
-      cwd: ROOT,
-      env: { PATH: process.env.PATH ?? '', AWS_LAMBDA_FUNCTION_NAME: FUNCTION_NAME },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      if (code !== 0) return reject(new Error(`runner exited ${String(code)}: ${stderr}`))
-      const all = stdout.split('\n').filter((line) => line !== '')
-      const results = all.filter((l) => l.startsWith('@@result ')).map((l) => JSON.parse(l.slice(9)) as Run['results'][number])
-      resolve({ lines: all.filter((l) => !l.startsWith('@@result ')).map((l) => JSON.parse(l) as Record<string, unknown>), results })
-    })
-    child.stdin.end(JSON.stringify({ env, events }))
-  })
-}
-
-const metricLines = (run: Run) => run.lines.filter((line) => '_aws' in line)
-const summary = (run: Run, metric: string) =>
+const metricLines = (run: BundleRun) => run.logs.filter((line) => '_aws' in line)
+const summary = (run: BundleRun, metric: string) =>
   metricLines(run)
     .filter((line) => metric in line)
     .map((line) => [line.Outcome, ...(line.Reason === undefined ? [] : [line.Reason])].join(':'))
@@ -64,7 +36,7 @@ describe('dist/authorizer.mjs with AUTHORIZER_METRICS=true', () => {
     ])
     expect(summary(run, 'Decisions')).toStrictEqual(['allow:ok', 'unauthorized:signature_invalid', 'unauthorized:token_missing'])
     for (const line of metricLines(run)) expect(line).toMatchObject({ FunctionName: FUNCTION_NAME, _aws: { CloudWatchMetrics: [{ Namespace: 'CubeJwtAuthorizer' }] } })
-    expect(run.lines.filter((line) => line.message === 'decision')).toHaveLength(3)
+    expect(run.logs.filter((line) => line.message === 'decision')).toHaveLength(3)
   })
 
   it('counts the SSM load at cold start, and the JWKS fetch it runs alongside', async () => {
@@ -117,7 +89,7 @@ describe('dist/authorizer.mjs with AUTHORIZER_METRICS=true', () => {
 
   it('fails closed with config_invalid naming AUTHORIZER_METRICS when its value is not true or false', async () => {
     const run = await runBundle({ CUBEJS_API_SECRET: SECRET, AUTHORIZER_METRICS: 'yes' }, [restTokenEvent(`Bearer ${await hs256(SECRET, { sub: 'alice' })}`)])
-    expect(run.results).toMatchObject([{ ok: false, error: { message: 'Authorizer error: config_invalid' } }])
-    expect(run.lines.find((line) => line.message === 'decision')).toMatchObject({ reason: 'config_invalid', setting: 'AUTHORIZER_METRICS' })
+    expect(run.outcomes).toMatchObject([{ ok: false, error: { message: 'Authorizer error: config_invalid' } }])
+    expect(run.logs.find((line) => line.message === 'decision')).toMatchObject({ reason: 'config_invalid', setting: 'AUTHORIZER_METRICS' })
   })
 })

@@ -3,7 +3,7 @@
 // own captured log lines in an afterAll; this file proves the same for the real logger writing to the real streams.)
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { NOW_S } from '../support/security-harness.js'
-import { runBundle, type BundleRun } from '../support/security-bundle.js'
+import { runBundle, type BundleRun } from '../support/bundle-runner.js'
 import { asymmetric, forge, hmac, pair, type Pair } from '../support/security-tokens.js'
 import { startJwksServer, trapServer, type JwksServer, type TrapServer } from '../support/jwks-server.js'
 import { httpApiEvent, restRequestEvent, restTokenEvent } from '../support/tokens.js'

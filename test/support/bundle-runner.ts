@@ -11,13 +11,21 @@ export type BundleOutcome = { index: number; ok: true; result: unknown } | { ind
 
 export interface BundleRun {
   readonly outcomes: BundleOutcome[]
-  /** What the authorizer itself wrote to stdout: every line but the runner's result lines. */
+  /** The authorizer's own stdout lines, parsed: every line but the runner's result lines must be JSON. */
+  readonly logs: Array<Record<string, unknown>>
+  /** The same lines as text. */
   readonly logOutput: string
   readonly stderr: string
+  /** Everything the child wrote, result lines included, for leak checks. */
+  readonly output: string
 }
 
-/** Only PATH is inherited, so no CUBEJS_* of the developer's shell can leak into (or out of) the run. */
-export function runBundle(env: Record<string, string>, events: unknown[]): Promise<BundleRun> {
+/**
+ * Only PATH is inherited, so no CUBEJS_* of the developer's shell can leak into (or out of) the run; `env` is applied
+ * before the bundle is imported. Asynchronous on purpose: test servers (JWKS, SSM) live in this process and must keep
+ * answering while the child runs.
+ */
+export function runBundle(env: Record<string, string>, events: unknown[], { concurrent = false } = {}): Promise<BundleRun> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [RUNNER], { cwd: ROOT, env: { PATH: process.env.PATH ?? '' }, stdio: ['pipe', 'pipe', 'pipe'] })
     let stdout = ''
@@ -28,12 +36,18 @@ export function runBundle(env: Record<string, string>, events: unknown[]): Promi
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
-      if (code !== 0) return reject(new Error(`bundle runner exited with ${String(code)}`))
+      if (code !== 0) return reject(new Error(`bundle runner exited with ${String(code)}: ${stderr}`))
       const lines = stdout.split('\n').filter((line) => line !== '')
       const outcomes = lines.filter((line) => line.startsWith(RESULT_PREFIX)).map((line) => JSON.parse(line.slice(RESULT_PREFIX.length)) as BundleOutcome)
-      const logOutput = lines.filter((line) => !line.startsWith(RESULT_PREFIX)).join('\n')
-      resolve({ outcomes, logOutput, stderr })
+      const logLines = lines.filter((line) => !line.startsWith(RESULT_PREFIX))
+      resolve({
+        outcomes,
+        logs: logLines.map((line) => JSON.parse(line) as Record<string, unknown>),
+        logOutput: logLines.join('\n'),
+        stderr,
+        output: stdout + stderr,
+      })
     })
-    child.stdin.end(JSON.stringify({ env, events, concurrent: false }))
+    child.stdin.end(JSON.stringify({ env, events, concurrent }))
   })
 }
