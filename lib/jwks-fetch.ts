@@ -1,6 +1,5 @@
 // One bounded JWKS download over node:http(s): overall deadline, size cap while reading, no redirects, 200 + JSON `keys`.
-import { get as httpGet, type IncomingHttpHeaders, type IncomingMessage } from 'node:http'
-import { get as httpsGet } from 'node:https'
+import type { IncomingHttpHeaders, IncomingMessage, get as HttpGet } from 'node:http'
 
 /** Real key sets are a few KB; the cap stops a hostile or broken endpoint from exhausting memory. */
 export const MAX_JWKS_BYTES = 512 * 1024
@@ -52,7 +51,14 @@ function parseBody(body: Buffer, status: number): { readonly keys: readonly unkn
 }
 
 /** node:http instead of global fetch: undici's first-call start-up cost lands on a cold start's first request. */
-export const fetchJwks: JwksFetcher = (url, timeoutMs) =>
+/** Loaded on first use: deployments with a secret or a static key never pay for node:http(s) at cold start. */
+async function getFor(url: string): Promise<typeof HttpGet> {
+  return url.startsWith('https:') ? (await import('node:https')).get : (await import('node:http')).get
+}
+
+export const fetchJwks: JwksFetcher = async (url, timeoutMs) => download(await getFor(url), url, timeoutMs)
+
+const download = (get: typeof HttpGet, url: string, timeoutMs: number): Promise<JwksResponse> =>
   new Promise((resolve, reject) => {
     let settled = false
     let status: number | undefined
@@ -70,7 +76,6 @@ export const fetchJwks: JwksFetcher = (url, timeoutMs) =>
     }
     // A fresh connection per fetch (agent: false): fetches are minutes apart, and a pooled socket that slept through a
     // Lambda freeze is likely dead, which would turn a routine refresh into a failure.
-    const get = url.startsWith('https:') ? httpsGet : httpGet
     const request = get(url, { agent: false, headers: { accept: 'application/json' } }, (response: IncomingMessage) => {
       status = response.statusCode ?? 0
       // node:http never follows redirects; a 3xx is refused rather than followed to a host the settings did not name.

@@ -1,10 +1,11 @@
-// The SSM GetParameters call through @aws-sdk/client-ssm, imported lazily so environment-only deployments never load the SDK.
+// The SSM GetParameters call through @aws-sdk/client-ssm. This module is itself imported lazily (settings-source.ts), so
+// environment-only deployments never load the SDK; its static import lets esbuild drop the SDK's unused commands.
+import { GetParametersCommand, SSMClient } from '@aws-sdk/client-ssm'
 
 /** One attempt: the values of the named parameters that exist (decrypted). */
 export type ParameterReader = (names: readonly string[], timeoutMs: number) => Promise<Map<string, string>>
 
 export async function createSdkReader(budgetMs: number): Promise<ParameterReader> {
-  const { SSMClient, GetParametersCommand } = await import('@aws-sdk/client-ssm')
   const client = new SSMClient({
     // Retries are ours (full jitter, within one deadline, throttling and 5xx only); SDK retries would multiply quota use.
     maxAttempts: 1,
