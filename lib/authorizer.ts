@@ -10,13 +10,13 @@ import { AuthorizerError, codeOf, ErrorCode, Outcome, outcomeOf } from './errors
 import { parseEvent, type AuthorizerRequest } from './event.js'
 import type { JwksCache } from './jwks-cache.js'
 import type { JwksFetcher } from './jwks-fetch.js'
-import { jsonLogger, safeKid, type Logger } from './logger.js'
+import { jsonLogger, safeKid, type LogFields, type Logger } from './logger.js'
 import { metricsConfigOrOff, parseMetricsConfig } from './config-metrics.js'
 import { withMetrics } from './metrics.js'
 import { tokenAgeSeconds } from './claims.js'
-import { buildRuntime, type KeyState, type Runtime } from './runtime.js'
+import { buildRuntime, type Runtime } from './runtime.js'
 import { buildSecurityContext, safeCopy } from './security-context.js'
-import { verifyToken, type VerifyProgress } from './verify.js'
+import { verifyTokenWithJson, type VerifyProgress } from './verify.js'
 
 export interface AuthorizerOptions {
   /** Cube's `jwt` options; each wins over the setting of the same meaning. */
@@ -58,22 +58,26 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
 
   return async function handler(event, context) {
     const started = now()
-    const progress: VerifyProgress & { keys?: KeyState } = {}
+    const progress: VerifyProgress = {}
     let logger = current?.logger ?? defaultLogger
     let request: AuthorizerRequest | undefined
     let runtime: Runtime | undefined
     let principalId = ANONYMOUS_PRINCIPAL
     let tokenAge: number | undefined
-    const log = (outcome: string, reason: string, extra: Record<string, string | undefined> = {}) =>
-      logger.log(outcome === Outcome.ERROR ? 'error' : 'info', 'decision', {
+    const log = (outcome: string, reason: string, extra?: LogFields) => {
+      const fields = {
         outcome, reason, event: request?.kind, alg: progress.alg, kid: safeKid(progress.kid), keys: progress.keys,
-        token_age_seconds: tokenAge, latency_ms: now() - started, request_id: context?.awsRequestId, ...extra,
-      })
+        token_age_seconds: tokenAge, latency_ms: now() - started, request_id: context?.awsRequestId,
+      }
+      logger.log(outcome === Outcome.ERROR ? 'error' : 'info', 'decision', extra === undefined ? fields : { ...fields, ...extra })
+    }
     try {
-      const active = runtimeFor(await settingsOf())
+      const settings = settingsOf()
+      // The environment source answers synchronously: awaiting a plain value would still cost a microtask turn.
+      const active = runtimeFor(isPromiseLike(settings) ? await settings : settings)
       logger = active.logger
       runtime = active.runtime
-      const { config } = runtime
+      const { config, verifyOptions } = runtime
       request = parseEvent(event)
       if (request.token === undefined) {
         if (!config.devMode) throw new AuthorizerError(ErrorCode.TOKEN_MISSING, 'no token')
@@ -81,11 +85,12 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
         log(Outcome.ALLOW, 'dev_mode_anonymous')
         return result
       }
-      const keysFor = runtime.keysFor
-      const verified = await verifyToken(request.token, { ...config, keysFor: (kid, issuer) => keysFor(kid, issuer, (state) => (progress.keys = state)) }, now() / 1000, progress)
-      tokenAge = tokenAgeSeconds(verified.payload, now() / 1000)
+      const nowSeconds = now() / 1000
+      const pending = verifyTokenWithJson(request.token, verifyOptions, nowSeconds, progress)
+      const verified = isPromiseLike(pending) ? await pending : pending
+      tokenAge = tokenAgeSeconds(verified.payload, nowSeconds)
       principalId = principalOf(verified.payload)
-      let securityContext = buildSecurityContext(verified.payload, config.claimsNamespace)
+      let securityContext = buildSecurityContext(verified.payload, config.claimsNamespace, verified.payloadJson)
       if (options.checkAuth) securityContext = await runCheckAuth(options.checkAuth, { event, token: request.token, payload: safePayload(verified.payload), securityContext })
       const result = allow(config, request, principalId, securityContext)
       log(Outcome.ALLOW, 'ok')
@@ -117,6 +122,9 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
     }
   }
 }
+
+const isPromiseLike = (value: unknown): value is PromiseLike<unknown> =>
+  typeof (value as { then?: unknown } | undefined)?.then === 'function'
 
 /** checkAuth code may merge the payload naively: hand it a frozen copy without prototype-polluting keys. */
 function safePayload(payload: Record<string, unknown>): Readonly<Record<string, unknown>> {

@@ -4,7 +4,7 @@ import type { Settings } from './config-env.js'
 import { parseBoolean, parseChoice, parseInteger, parseList, parseNonEmptyList, parseOptional } from './config-values.js'
 import { configError } from './errors.js'
 import { LogLevel } from './logger.js'
-import { parseKeySetting, secretKey, type SkipReporter, type VerifyKey } from './keys.js'
+import { frozenKeys, parseKeySetting, secretKey, type SkipReporter, type VerifyKey } from './keys.js'
 import { PolicyScope } from './policy.js'
 import { parseJwksSource, type JwksSource } from './config-jwks.js'
 
@@ -45,8 +45,7 @@ const ASYMMETRIC_ALGORITHMS = SUPPORTED_ALGORITHMS.filter((alg) => !alg.startsWi
 
 // Deeply frozen so that nothing holding the config (runtime, caches, checkAuth) can widen the accepted keys.
 function staticSource(keys: readonly VerifyKey[], setting: string): KeySource {
-  const frozen = keys.map((k) => Object.freeze({ ...k, algorithms: Object.freeze([...k.algorithms]) }))
-  return Object.freeze({ kind: 'static', keys: Object.freeze(frozen), setting })
+  return Object.freeze({ kind: 'static', keys: frozenKeys(keys), setting })
 }
 
 function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporter): KeySource {

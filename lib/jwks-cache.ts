@@ -3,7 +3,7 @@ import type { JwksTuning } from './config-jwks.js'
 import { AuthorizerError, ErrorCode } from './errors.js'
 import { fetchJwks, JwksFetchError, type JwksFetcher } from './jwks-fetch.js'
 import { jwksLogUrl, SkipLog } from './jwks-log.js'
-import { importJwks, type VerifyKey } from './keys.js'
+import { frozenKeys, importJwks, type VerifyKey } from './keys.js'
 import type { Logger } from './logger.js'
 
 export const Freshness = { FRESH: 'fresh', STALE: 'stale' } as const
@@ -114,7 +114,7 @@ export class JwksCache {
       const response = await fetcher(this.url, this.tuning.timeoutMs)
       status = response.status
       const skipped: Array<{ index: number; reason: string }> = []
-      const keys = importJwks(response.jwks, (index, reason) => skipped.push({ index, reason }))
+      const keys = frozenKeys(importJwks(response.jwks, (index, reason) => skipped.push({ index, reason })))
       this.skipLog.report(skipped)
       if (keys.length === 0) throw new JwksFetchError('no usable keys', status)
       const maxAge = this.tuning.maxAgeSeconds ?? clampMaxAge(response.maxAgeSeconds ?? DEFAULT_MAX_AGE_SECONDS)

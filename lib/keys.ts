@@ -50,6 +50,11 @@ export function importJwk(jwk: unknown, allowSymmetric = false): VerifyKey | str
   return { kid, key, algorithms }
 }
 
+/** A deep-frozen copy: nothing holding a key set can widen it, and answers derived from it (selectKeys) stay valid. */
+export function frozenKeys(keys: readonly VerifyKey[]): readonly VerifyKey[] {
+  return Object.freeze(keys.map((k) => Object.freeze({ ...k, algorithms: Object.freeze([...k.algorithms]) })))
+}
+
 /** Imports a JWKS, skipping (and reporting) keys that cannot serve; duplicate kids are all skipped. */
 export function importJwks(jwks: unknown, onSkip: SkipReporter, allowSymmetric = false): VerifyKey[] {
   if (!isObject(jwks) || !Array.isArray(jwks.keys)) return []

@@ -17,14 +17,33 @@ export function jsonLogger(
   write: (line: string) => void = (line) => process.stdout.write(line),
   now: () => number = Date.now,
 ): Logger {
+  const time = isoClock(now)
   return {
     log(level, message, fields) {
       if (RANK[level] < RANK[minLevel]) return
-      // Fields come after the fixed members but never replace them: log filters rely on level, time and message.
-      const line: Record<string, unknown> = { level, time: new Date(now()).toISOString(), message }
-      for (const [key, value] of Object.entries(fields ?? {})) if (!Object.hasOwn(line, key)) line[key] = value
+      // One literal (no per-key loop: this runs on every decision). The fixed members come first and are assigned again
+      // after the spread, so a field of the same name keeps its place in the line but never replaces its value: log
+      // filters rely on level, time and message.
+      const line: Record<string, unknown> = { level, time: '', message, ...fields }
+      line.level = level
+      line.time = time()
+      line.message = message
       write(`${JSON.stringify(line)}\n`)
     },
+  }
+}
+
+/** `now()` as an ISO string; many lines share a millisecond when warm, so the formatting is done once per millisecond. */
+function isoClock(now: () => number): () => string {
+  let lastMs = Number.NaN
+  let lastIso = ''
+  return () => {
+    const ms = now()
+    if (ms !== lastMs) {
+      lastIso = new Date(ms).toISOString()
+      lastMs = ms
+    }
+    return lastIso
   }
 }
 

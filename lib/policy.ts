@@ -1,5 +1,6 @@
 // Builds API Gateway authorizer results: IAM policies (REST, WebSocket, HTTP API) and HTTP API simple responses.
 import { AuthorizerError, ErrorCode } from './errors.js'
+import { jsonBytesAtMost } from './json-size.js'
 import type { SecurityContext } from './security-context.js'
 
 /** API Gateway rejects authorizer responses above 8 KB (and answers 500); we refuse to build one. */
@@ -30,6 +31,16 @@ export interface SimpleResult {
  * first route would deny the same user's next, different route from cache. Stage scope is the safe default.
  */
 export function policyResource(arn: string, scope: PolicyScope): string {
+  // Warm containers see the same methodArn again and again (one per route): remember the last answer.
+  if (arn === lastResource.arn && scope === lastResource.scope) return lastResource.resource
+  const resource = resourceFor(arn, scope)
+  lastResource = { arn, scope, resource }
+  return resource
+}
+
+let lastResource = { arn: '', scope: '', resource: '' }
+
+function resourceFor(arn: string, scope: PolicyScope): string {
   if (scope === PolicyScope.ROUTE) return arn
   const parts = arn.split(':')
   // The resource path is the request's own path and may itself contain ':' (e.g. /v1/items:batchGet).
@@ -48,20 +59,19 @@ export function policyResource(arn: string, scope: PolicyScope): string {
 /** Context values must be flat: the JSON of the whole security context, plus each top-level primitive on its own. */
 export function buildContext(securityContext: SecurityContext): ResultContext {
   const context: ResultContext = { securityContext: JSON.stringify(securityContext) }
-  for (const [key, value] of Object.entries(securityContext)) {
+  // Object.keys rather than Object.entries: no [key, value] pair to allocate per claim, on every decision.
+  for (const key of Object.keys(securityContext)) {
     if (key === 'securityContext') continue
+    const value = securityContext[key]
     if (typeof value === 'string' || typeof value === 'boolean' || (typeof value === 'number' && Number.isFinite(value))) context[key] = value
   }
   return context
 }
 
 export function iamResult(principalId: string, effect: 'Allow' | 'Deny', resource: string, context?: ResultContext): IamResult {
-  const result: IamResult = {
-    principalId,
-    policyDocument: { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] },
-    ...(context === undefined ? {} : { context }),
-  }
-  return ensureFits(result)
+  const policyDocument = { Version: '2012-10-17', Statement: [{ Action: 'execute-api:Invoke', Effect: effect, Resource: resource }] } as const
+  // Two literals rather than a conditional spread, which would build two throw-away objects on every decision.
+  return ensureFits(context === undefined ? { principalId, policyDocument } : { principalId, policyDocument, context })
 }
 
 export function simpleResult(isAuthorized: boolean, context?: ResultContext): SimpleResult {
@@ -70,6 +80,8 @@ export function simpleResult(isAuthorized: boolean, context?: ResultContext): Si
 
 /** Never trim to fit: dropping claims could widen what a policy or backend allows. */
 function ensureFits<T>(result: T): T {
+  // Serializing the whole result costs more than the rest of building it; a cheap bound settles almost every call.
+  if (jsonBytesAtMost(result) <= MAX_RESULT_BYTES) return result
   if (Buffer.byteLength(JSON.stringify(result), 'utf8') > MAX_RESULT_BYTES)
     throw new AuthorizerError(ErrorCode.CONTEXT_TOO_LARGE, 'authorizer result exceeds 8 KB')
   return result

@@ -5,16 +5,16 @@ import type { JwksTuning } from './config-jwks.js'
 import { AuthorizerError, ErrorCode } from './errors.js'
 import { JwksCache } from './jwks-cache.js'
 import type { JwksFetcher } from './jwks-fetch.js'
-import type { VerifyKey } from './keys.js'
 import type { Logger } from './logger.js'
+import type { VerifyOptions } from './verify.js'
 
 export const KeyState = { STATIC: 'static', FRESH: 'fresh', STALE: 'stale' } as const
 export type KeyState = (typeof KeyState)[keyof typeof KeyState]
 
 export interface Runtime {
   readonly config: Config
-  /** `issuer` reads the (not yet verified) `iss`, only needed when issuers map to their own key sets. */
-  readonly keysFor: (kid: string | undefined, issuer: () => unknown, report: (state: KeyState) => void) => readonly VerifyKey[] | Promise<readonly VerifyKey[]>
+  /** Built once per settings, not per invocation; its keysFor notes the KeyState in `progress.keys`. */
+  readonly verifyOptions: VerifyOptions
 }
 
 export interface RuntimeDeps {
@@ -40,22 +40,34 @@ export function buildRuntime(settings: Settings, jwt: JwtOptions | undefined, de
   const config = parseConfig(settings, jwt, (index, reason) =>
     deps.logger.log('warn', 'key_skipped', { setting: 'CUBEJS_JWT_KEY', index, reason }),
   )
+  return { config, verifyOptions: Object.freeze({ ...config, keysFor: keyResolver(config, deps) }) }
+}
+
+/** `issuer` reads the (not yet verified) `iss`, only needed when issuers map to their own key sets. */
+function keyResolver(config: Config, deps: RuntimeDeps): VerifyOptions['keysFor'] {
   const source = config.keySource
   if (source.kind === 'static') {
     const keys = source.keys
-    return { config, keysFor: (_kid, _issuer, report) => (report(KeyState.STATIC), keys) }
+    return (_kid, _issuer, progress) => {
+      progress.keys = KeyState.STATIC
+      return keys
+    }
   }
   const { url, byIssuer, tuning } = source.jwks
-  return {
-    config,
-    keysFor: async (kid, issuer, report) => {
-      const iss = byIssuer === undefined ? undefined : issuer()
-      // The URL comes from settings only: an issuer we were not told about gets no key set at all.
-      const chosen = url ?? (typeof iss === 'string' ? byIssuer?.get(iss) : undefined)
-      if (chosen === undefined) throw new AuthorizerError(ErrorCode.ISSUER_MISMATCH, 'iss has no configured JWKS URL')
-      const set = await jwksCacheFor(chosen, tuning, deps).keysFor(kid)
-      report(set.freshness)
-      return set.keys
-    },
+  // jwksCacheFor keys its map by the JSON of URL and tuning: look each (configured, so few) URL up once, not per call.
+  const caches = new Map<string, JwksCache>()
+  const cacheFor = (chosen: string) => {
+    let cache = caches.get(chosen)
+    if (cache === undefined) caches.set(chosen, (cache = jwksCacheFor(chosen, tuning, deps)))
+    return cache
+  }
+  return async (kid, issuer, progress) => {
+    const iss = byIssuer === undefined ? undefined : issuer()
+    // The URL comes from settings only: an issuer we were not told about gets no key set at all.
+    const chosen = url ?? (typeof iss === 'string' ? byIssuer?.get(iss) : undefined)
+    if (chosen === undefined) throw new AuthorizerError(ErrorCode.ISSUER_MISMATCH, 'iss has no configured JWKS URL')
+    const set = await cacheFor(chosen).keysFor(kid)
+    progress.keys = set.freshness
+    return set.keys
   }
 }

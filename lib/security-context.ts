@@ -34,12 +34,35 @@ function namespaced(payload: Record<string, unknown>, namespace: string): unknow
   }
 }
 
-/** Cube's rules: `payload[namespace]` when it is an object (or JSON text of one), else {}; without a namespace the payload with legacy `u` merged on top. */
-export function buildSecurityContext(payload: Record<string, unknown>, namespace: string | undefined): SecurityContext {
+/**
+ * JSON text whose parse a safe copy would reproduce exactly. JSON.parse builds plain objects and arrays only, as safeCopy
+ * does; a forbidden key cannot be spelled without one of these substrings or a backslash escape; and at most MAX_DEPTH
+ * brackets (counted anywhere, inside strings too) cannot nest deeper than MAX_DEPTH.
+ */
+function needsNoCopy(json: string): boolean {
+  if (UNSAFE_TEXT.test(json)) return false
+  let brackets = 0
+  for (let at = json.indexOf('{'); at !== -1 && brackets <= MAX_DEPTH; at = json.indexOf('{', at + 1)) brackets++
+  for (let at = json.indexOf('['); at !== -1 && brackets <= MAX_DEPTH; at = json.indexOf('[', at + 1)) brackets++
+  return brackets <= MAX_DEPTH
+}
+
+const UNSAFE_TEXT = /\\|__proto__|constructor|prototype/
+
+/**
+ * Cube's rules: `payload[namespace]` when it is an object (or JSON text of one), else {}; without a namespace the
+ * payload with legacy `u` merged on top. `parsedFrom`, the JSON text a caller just parsed `payload` from and hands over
+ * (nothing else will read or write it), lets the copy be skipped when the text shows it would change nothing.
+ */
+export function buildSecurityContext(payload: Record<string, unknown>, namespace: string | undefined, parsedFrom?: string): SecurityContext {
+  const owned = parsedFrom !== undefined && needsNoCopy(parsedFrom)
   if (namespace !== undefined) {
     const claims = namespaced(payload, namespace)
-    return isPlainObject(claims) ? (safeCopy(claims) as SecurityContext) : {}
+    if (!isPlainObject(claims)) return {}
+    return owned ? claims : (safeCopy(claims) as SecurityContext)
   }
+  // Merging u changes the object: only a copy may be changed (the payload is still read afterwards, for checkAuth).
+  if (owned && !isPlainObject(payload.u)) return payload
   const context = safeCopy(payload) as SecurityContext
   const legacy = context.u
   if (isPlainObject(legacy)) {

@@ -263,6 +263,23 @@ describe('createAuthorizer: errors (API Gateway 500)', () => {
     expect(reads).toBe(2)
   })
 
+  it('waits for a settings source that answers with a promise, and reports one that rejects as an internal error', async () => {
+    let fail = false
+    const handler = createAuthorizer({
+      settings: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 1))
+        if (fail) throw new TypeError('parameter store unreachable')
+        return { CUBEJS_API_SECRET: SECRET }
+      },
+      now: () => NOW_MS,
+      logger: capturedLogger().logger,
+    })
+    const event = restTokenEvent(await hs256(SECRET, { sub: 'u' }))
+    await expect(handler(event)).resolves.toStrictEqual(iamAllow('u', REST_STAGE_RESOURCE, { securityContext: '{"sub":"u"}', sub: 'u' }))
+    fail = true
+    await expectAuthorizerError(handler(event), 'internal_error')
+  })
+
   it('picks up a changed setting on the next invocation', async () => {
     let secret = SECRET
     const { handler } = setup({ settings: () => ({ CUBEJS_API_SECRET: secret }) })
@@ -661,6 +678,31 @@ describe('createAuthorizer: decision logs', () => {
 })
 
 describe('checkAuth receives a safe payload', () => {
+  it('hands checkAuth a payload apart from the security context, untouched by the legacy u merge and by its own edits', async () => {
+    const SECRET = 'check-auth-payload-secret'
+    const seen: CheckAuthArgs[] = []
+    const handler = createAuthorizer({
+      settings: () => ({ CUBEJS_API_SECRET: SECRET }),
+      logger: capturedLogger().logger,
+      checkAuth: (args) => {
+        seen.push(args)
+        args.securityContext.plan = 'gold'
+      },
+    })
+    const claims = { sub: 'u', role: 'viewer', u: { role: 'admin', userId: 42 } }
+    const plain = { sub: 'p', tenant: 'acme' }
+    const results = [await handler(restTokenEvent(`Bearer ${await hs256(SECRET, claims)}`)), await handler(restTokenEvent(`Bearer ${await hs256(SECRET, plain)}`))]
+    expect(seen.map((args) => args.payload)).toStrictEqual([claims, plain])
+    for (const args of seen) {
+      expect(args.payload).not.toBe(args.securityContext)
+      expect(Object.isFrozen(args.payload)).toBe(true)
+    }
+    expect(results.map((result) => JSON.parse(String(contextOf(result).securityContext)) as unknown)).toStrictEqual([
+      { sub: 'u', role: 'admin', userId: 42, plan: 'gold' },
+      { sub: 'p', tenant: 'acme', plan: 'gold' },
+    ])
+  })
+
   it('strips __proto__ from the payload it hands to checkAuth and freezes it', async () => {
     const SECRET = 'check-auth-payload-secret'
     let seen: Readonly<Record<string, unknown>> | undefined

@@ -158,6 +158,40 @@ describe('decodeJws', () => {
   })
 })
 
+describe('decodeJws fast paths agree with the strict ones', () => {
+  const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
+  const reEncodes = (segment: string) => Buffer.from(segment, 'base64url').toString('base64url') === segment
+
+  it('accepts exactly the segments that re-encode to themselves, for every last character and length', () => {
+    let accepted = 0
+    for (const length of [2, 3, 4, 6, 7, 8, 86, 87]) {
+      for (const last of ALPHABET) {
+        const signature = `${'Q'.repeat(length - 1)}${last}`
+        expect(decodeCode(`${HEADER}.${b64({})}.${signature}`) === undefined, signature).toBe(reEncodes(signature))
+        if (reEncodes(signature)) accepted++
+      }
+    }
+    // 4 of 64 last characters fit 2 leftover characters, 16 of 64 fit 3, all 64 fit a full group.
+    expect(accepted).toBe(2 * 4 + 2 * 16 + 2 * 64 + 4 + 16)
+  })
+
+  /** A header over exactly these UTF-8 bytes. */
+  const headerOf = (...parts: Array<string | number[]>) =>
+    Buffer.concat(parts.map((part) => (typeof part === 'string' ? Buffer.from(part, 'utf8') : Buffer.from(part)))).toString('base64url')
+
+  it('accepts a genuinely encoded U+FFFD (EF BF BD) in the header', () => {
+    const header = headerOf('{"alg":"HS256","x":"', [0xef, 0xbf, 0xbd], '"}')
+    expect(decodeJws(`${header}.${b64({})}.c2ln`).header.x).toBe('\uFFFD')
+  })
+
+  it.each([
+    ['after', ['{"alg":"HS256","x":"', [0xef, 0xbf, 0xbd], [0xff], '"}']],
+    ['before', ['{"alg":"HS256","x":"', [0xc0, 0xaf], [0xef, 0xbf, 0xbd], '"}']],
+  ] as const)('rejects invalid UTF-8 even %s a genuine U+FFFD', (_where, parts) => {
+    expect(decodeCode(`${headerOf(...parts.map((part) => (typeof part === 'string' ? part : [...part])))}.${b64({})}.c2ln`)).toBe(ErrorCode.TOKEN_MALFORMED)
+  })
+})
+
 type Case = { alg: string; verifyKey: KeyObject; token: string }
 
 async function joseCase(alg: string): Promise<Case> {

@@ -43,6 +43,25 @@ describe('jsonLogger', () => {
     expect(JSON.parse(lines[0] ?? '')).toEqual({ level: 'error', time: '2024-01-02T03:04:05.678Z', message: 'decision', reason: 'config_invalid' })
   })
 
+  it('keeps the fixed members first and their values when fields repeat their names', () => {
+    const { lines, logger } = capture()
+    logger.log('warn', 'decision', { outcome: 'deny', message: 'forged', level: 'debug', reason: 'x', time: 'then' })
+    expect(lines).toEqual(['{"level":"warn","time":"2024-01-02T03:04:05.678Z","message":"decision","outcome":"deny","reason":"x"}\n'])
+  })
+
+  it('stamps every line with the clock, also when lines share a millisecond or the clock steps back', () => {
+    let ms = NOW_MS
+    const lines: string[] = []
+    const logger = jsonLogger(LogLevel.INFO, (line) => lines.push(line), () => ms)
+    for (const step of [0, 0, 1, -1000, 0, 86_400_000]) {
+      ms += step
+      logger.log('info', 'tick')
+    }
+    const times = lines.map((line) => (JSON.parse(line) as { time: string }).time)
+    const iso = (at: number) => new Date(at).toISOString()
+    expect(times).toEqual([iso(NOW_MS), iso(NOW_MS), iso(NOW_MS + 1), iso(NOW_MS - 999), iso(NOW_MS - 999), iso(NOW_MS - 999 + 86_400_000)])
+  })
+
   it('logs info and above by default', () => {
     const { lines, logger } = capture()
     for (const level of Object.values(LogLevel)) logger.log(level, level)

@@ -48,6 +48,21 @@ describe('policyResource with stage scope', () => {
   })
 })
 
+describe('policyResource on repeated calls', () => {
+  it('answers each ARN and scope on its own, whatever came before', () => {
+    const rest = `${PREFIX}:abc/prod/GET/whoami`
+    const ws = `${PREFIX}:ws0987/prod/$connect`
+    for (let round = 0; round < 3; round++) {
+      expect(policyResource(rest, PolicyScope.STAGE)).toBe(`${PREFIX}:abc/prod/*/*`)
+      expect(policyResource(rest, PolicyScope.STAGE)).toBe(`${PREFIX}:abc/prod/*/*`)
+      expect(policyResource(rest, PolicyScope.ROUTE)).toBe(rest)
+      expect(policyResource(ws, PolicyScope.STAGE)).toBe(`${PREFIX}:ws0987/prod/*`)
+      expect(codeOfThrow(() => policyResource(`${PREFIX}:abc`, PolicyScope.STAGE))).toBe(ErrorCode.EVENT_UNKNOWN)
+      expect(codeOfThrow(() => policyResource(`${PREFIX}:abc`, PolicyScope.STAGE))).toBe(ErrorCode.EVENT_UNKNOWN)
+    }
+  })
+})
+
 describe('policyResource with route scope', () => {
   it('keeps the ARN of the request exactly', () => {
     const arn = `${PREFIX}:abc/prod/GET/whoami`
@@ -157,6 +172,24 @@ describe('the 8 KB result limit', () => {
     expect(JSON.stringify(context).length).toBeLessThan(MAX_RESULT_BYTES - 500)
     expect(codeOfThrow(() => iamResult('u1', 'Allow', resource, context))).toBe(ErrorCode.CONTEXT_TOO_LARGE)
     expect(codeOfThrow(() => simpleResult(true, context))).toBe(ErrorCode.CONTEXT_TOO_LARGE)
+  })
+
+  it('counts exactly when the quick bound cannot settle it: a result just under the limit with escapes is accepted', () => {
+    // Quotes double in the JSON and a context of this length is far over the bound's reach (6 bytes per character).
+    const fill = '"'.repeat(Math.floor((MAX_RESULT_BYTES - bytesOf(iamResult('u1', 'Allow', resource, { securityContext: '' }))) / 2))
+    const result = iamResult('u1', 'Allow', resource, { securityContext: fill })
+    expect(bytesOf(result)).toBeLessThanOrEqual(MAX_RESULT_BYTES)
+    expect(codeOfThrow(() => iamResult('u1', 'Allow', resource, { securityContext: `${fill}""` }))).toBe(ErrorCode.CONTEXT_TOO_LARGE)
+  })
+
+  it('refuses an oversized result whichever part makes it oversized: principal, resource, context key or value', () => {
+    const big = 'x'.repeat(MAX_RESULT_BYTES)
+    expect(codeOfThrow(() => iamResult(big, 'Deny', resource))).toBe(ErrorCode.CONTEXT_TOO_LARGE)
+    expect(codeOfThrow(() => iamResult('u1', 'Deny', `${resource}${big}`))).toBe(ErrorCode.CONTEXT_TOO_LARGE)
+    expect(codeOfThrow(() => iamResult('u1', 'Allow', resource, { [big]: 1 }))).toBe(ErrorCode.CONTEXT_TOO_LARGE)
+    expect(codeOfThrow(() => iamResult('u1', 'Allow', resource, { securityContext: '{}', other: big }))).toBe(ErrorCode.CONTEXT_TOO_LARGE)
+    const half = 'é'.repeat(MAX_RESULT_BYTES / 4)
+    expect(codeOfThrow(() => iamResult(half, 'Allow', `${resource}${half}`, { securityContext: '{}' }))).toBe(ErrorCode.CONTEXT_TOO_LARGE)
   })
 
   it('applies to simple responses too', () => {

@@ -188,3 +188,67 @@ describe('nesting limit', () => {
     expect(codeOfThrow(() => safeCopy(cyclic))).toBe(ErrorCode.PAYLOAD_INVALID)
   })
 })
+
+describe('given the JSON text the payload was just parsed from (the authorizer hands its payload over)', () => {
+  const outcomeOf = (build: () => unknown) => {
+    try {
+      return { value: build() }
+    } catch (error) {
+      return { code: codeOfThrow(() => { throw error }) }
+    }
+  }
+
+  const TEXTS: ReadonlyArray<readonly [string, string]> = [
+    ['a flat payload', '{"sub":"u1","iat":1700000000,"tenant":"acme","admin":false}'],
+    ['nested claims', `{"sub":"u1","${NS}":{"tenantId":7,"roles":["a","b"]},"x":[{"y":null}]}`],
+    ['a legacy u object', '{"sub":"u1","role":"viewer","u":{"role":"admin","userId":42}}'],
+    ['a legacy u that is not an object', '{"sub":"u1","u":"legacy"}'],
+    ['__proto__ keys', '{"sub":"u1","__proto__":{"polluted":1},"a":{"__proto__":{"polluted":1}}}'],
+    ['constructor and prototype keys', '{"constructor":{"prototype":{"polluted":1}},"prototype":2,"keep":true}'],
+    ['a forbidden name inside a value only', '{"sub":"constructor","note":"__proto__ and prototype"}'],
+    ['an escaped forbidden key', '{"\\u005f_proto__":{"polluted":1},"keep":1}'],
+    ['other escapes', '{"sub":"line\\nbreak \\"quoted\\" \\u00e9"}'],
+    ['a namespace holding JSON text', `{"${NS}":"{\\"tenantId\\":7,\\"__proto__\\":{\\"isAdmin\\":true}}"}`],
+    ['a namespace holding empty JSON text', `{"${NS}":"{}"}`],
+    ['duplicate members', '{"a":1,"a":2,"u":{"b":1},"u":{"c":2}}'],
+    ['integer-like keys', '{"b":1,"2":2,"1":{"0":0}}'],
+    ['64 levels of nesting', nested(63)],
+    ['65 levels of nesting', nested(64)],
+    ['66 levels of nesting', nested(65)],
+    ['deep arrays', `{"a":${'['.repeat(66)}1${']'.repeat(66)}}`],
+    ['brackets inside strings only', `{"a":"${'{['.repeat(70)}"}`],
+    ['an empty payload', '{}'],
+  ]
+
+  it.each(TEXTS)('builds the same context as the copying path, or fails alike, for %s', (_name, text) => {
+    for (const namespace of [undefined, NS, 'missing']) {
+      const handedOver = outcomeOf(() => buildSecurityContext(json(text), namespace, text))
+      const copied = outcomeOf(() => buildSecurityContext(json(text), namespace))
+      expect(handedOver, String(namespace)).toEqual(copied)
+      if ('value' in handedOver) expect(JSON.stringify(handedOver.value)).toBe(JSON.stringify(copied.value))
+    }
+  })
+
+  it('uses the payload itself when the text shows a copy would change nothing', () => {
+    const text = TEXTS[0]?.[1] ?? ''
+    const payload = json(text)
+    expect(buildSecurityContext(payload, undefined, text)).toBe(payload)
+  })
+
+  it.each(TEXTS.filter(([name]) => /__proto__|constructor|forbidden|escape|65|66|deep arrays/.test(name)))(
+    'copies rather than trusting a payload with %s',
+    (_name, text) => {
+      const payload = json(text)
+      const context = outcomeOf(() => buildSecurityContext(payload, undefined, text))
+      if ('value' in context) expect(context.value).not.toBe(payload)
+    },
+  )
+
+  it('never changes the payload it was given when it merges a legacy u', () => {
+    const text = '{"sub":"u1","role":"viewer","u":{"role":"admin","userId":42}}'
+    const payload = json(text)
+    const context = buildSecurityContext(payload, undefined, text)
+    expect(context).toEqual({ sub: 'u1', role: 'admin', userId: 42 })
+    expect(payload).toEqual(json(text))
+  })
+})

@@ -2,7 +2,7 @@
 import { createSecretKey, generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { HMAC_ALGORITHMS, RSA_ALGORITHMS } from '../../lib/algorithms.js'
-import type { VerifyKey } from '../../lib/keys.js'
+import { frozenKeys, type VerifyKey } from '../../lib/keys.js'
 import { selectKeys } from '../../lib/select-key.js'
 
 const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey
@@ -83,5 +83,37 @@ describe('selectKeys alg suitability', () => {
     const narrowed: VerifyKey = { kid: 'a', key: rsaKey, algorithms: ['PS256'] }
     expect(selectKeys([narrowed], 'a', 'RS256')).toEqual([])
     expect(selectKeys([narrowed], 'a', 'PS256')).toEqual([narrowed])
+  })
+})
+
+describe('selectKeys on a frozen key set (its answers are remembered)', () => {
+  const keys = frozenKeys([rsa('a'), rsa('b'), rsa(undefined), ec('c'), ec(undefined), secret('s'), secret('t', 'k')])
+  const KIDS = ['a', 'b', 'c', 'k', 'unknown', 'other', undefined]
+  const ALGS = [...RSA_ALGORITHMS, ...HMAC_ALGORITHMS, 'ES256', 'ES384', 'none', 'rs256', 'EdDSA']
+
+  it('answers exactly as for the same keys in an unfrozen array, for every kid and alg, first and second time', () => {
+    for (let pass = 0; pass < 2; pass++) {
+      for (const kid of KIDS) for (const alg of ALGS) expect(selectKeys(keys, kid, alg), `${kid} ${alg}`).toEqual(selectKeys([...keys], kid, alg))
+    }
+  })
+
+  it('returns frozen answers, so no caller can change what the next token is verified with', () => {
+    const chosen = selectKeys(keys, 'a', 'RS256')
+    expect(chosen).toHaveLength(1)
+    expect(Object.isFrozen(chosen)).toBe(true)
+  })
+
+  it('gives every kid the set does not name one shared answer, so random kids add nothing to remember', () => {
+    const first = selectKeys(keys, 'random-1', 'RS256')
+    expect(first).toEqual(selectKeys([...keys], 'random-1', 'RS256'))
+    for (let i = 2; i < 50; i++) expect(selectKeys(keys, `random-${i}`, 'RS256')).toBe(first)
+  })
+
+  it('keeps the answers of different key sets apart', () => {
+    const other = frozenKeys([rsa('a')])
+    expect(selectKeys(keys, 'a', 'RS256')[0]?.kid).toBe('a')
+    expect(selectKeys(other, 'a', 'RS256')).toEqual([...other])
+    expect(selectKeys(other, 'b', 'RS256')).toEqual([])
+    expect(selectKeys(keys, 'b', 'RS256')[0]?.kid).toBe('b')
   })
 })

@@ -4,7 +4,7 @@ import { CompactSign, exportSPKI, generateKeyPair, jwtVerify, SignJWT, type JWTP
 import { beforeAll, describe, expect, it } from 'vitest'
 import { codeOf, ErrorCode } from '../../lib/errors.js'
 import { parseKeySetting, secretKey, type VerifyKey } from '../../lib/keys.js'
-import { verifyToken, type VerifyOptions, type VerifyProgress } from '../../lib/verify.js'
+import { verifyToken, verifyTokenWithJson, type VerifyOptions, type VerifyProgress } from '../../lib/verify.js'
 
 const NOW = 1_700_000_000
 const SECRET = 'correct horse battery staple'
@@ -102,6 +102,28 @@ describe('verifyToken with static keys', () => {
     expect(await outcome(await hs({ sub: 'a' }, 'HS256', 'old-secret'), opts)).toBe('accepted')
     expect(await outcome(await hs({ sub: 'b' }, 'HS256', 'new-secret'), opts)).toBe('accepted')
     expect(await outcome(await hs({ sub: 'c' }, 'HS256', 'retired-secret'), opts)).toBe(ErrorCode.SIGNATURE_INVALID)
+  })
+
+  it('hands over the exact JSON text the payload was parsed from, a genuine U+FFFD included', async () => {
+    const json = '{"sub":"u1" , "name":"\uFFFD","exp":1700000060}'
+    const token = await new CompactSign(encode(json)).setProtectedHeader({ alg: 'HS256' }).sign(encode(SECRET))
+    const result = await verifyTokenWithJson(token, options(secretKeys, ['HS256']), NOW)
+    expect(result.payloadJson).toBe(json)
+    expect(result.payload).toEqual({ sub: 'u1', name: '\uFFFD', exp: NOW + 60 })
+  })
+
+  it('notes in progress where the keys came from, as reported by the key source', async () => {
+    const progress: VerifyProgress = {}
+    const opts = options(secretKeys, ['HS256'], { keysFor: (_kid, _issuer, p) => ((p.keys = 'static'), secretKeys) })
+    await verifyToken(await hs({ sub: 'u1' }), opts, NOW, progress)
+    expect(progress).toEqual({ alg: 'HS256', kid: undefined, keys: 'static' })
+  })
+
+  it('logs an alg outside the allow-list only when it looks like an algorithm name', async () => {
+    const progress: VerifyProgress = {}
+    expect(await outcome(forgeHs256({ alg: 'HS256\n{"x":1}' }, {}, SECRET), options(secretKeys, ['HS256']))).toBe(ErrorCode.ALG_NOT_ALLOWED)
+    await verifyToken(forgeHs256({ alg: 'HS256\n{"x":1}' }, {}, SECRET), options(secretKeys, ['HS256']), NOW, progress).catch(() => undefined)
+    expect(progress.alg).toBe('[unprintable]')
   })
 
   it('applies the claim rules after a valid signature', async () => {
