@@ -82,6 +82,13 @@ export class JwksCache {
     return this.serve(entry, false)
   }
 
+  /** The common warm case without a promise (and its microtask turn): fresh keys that know this kid, or a kid-less token. */
+  freshKeys(kid: string | undefined): readonly VerifyKey[] | undefined {
+    const entry = this.entry
+    if (entry === undefined || this.deps.now() >= entry.expiresAtMs) return undefined
+    return kid === undefined || entry.kids.has(kid) ? entry.keys : undefined
+  }
+
   private async refreshOrKeep(entry: Entry): Promise<KeySet> {
     try {
       return this.serve(await this.refresh(), true)

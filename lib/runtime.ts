@@ -61,13 +61,20 @@ function keyResolver(config: Config, deps: RuntimeDeps): VerifyOptions['keysFor'
     if (cache === undefined) caches.set(chosen, (cache = jwksCacheFor(chosen, tuning, deps)))
     return cache
   }
-  return async (kid, issuer, progress) => {
+  return (kid, issuer, progress) => {
     const iss = byIssuer === undefined ? undefined : issuer()
     // The URL comes from settings only: an issuer we were not told about gets no key set at all.
     const chosen = url ?? (typeof iss === 'string' ? byIssuer?.get(iss) : undefined)
     if (chosen === undefined) throw new AuthorizerError(ErrorCode.ISSUER_MISMATCH, 'iss has no configured JWKS URL')
-    const set = await cacheFor(chosen).keysFor(kid)
-    progress.keys = set.freshness
-    return set.keys
+    const cache = cacheFor(chosen)
+    const fresh = cache.freshKeys(kid)
+    if (fresh !== undefined) {
+      progress.keys = KeyState.FRESH
+      return fresh
+    }
+    return cache.keysFor(kid).then((set) => {
+      progress.keys = set.freshness
+      return set.keys
+    })
   }
 }

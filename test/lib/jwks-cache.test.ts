@@ -455,3 +455,19 @@ describe('JwksCache logs', () => {
     }
   })
 })
+
+describe('JwksCache synchronous fast path', () => {
+  it('hands out fresh keys for a known kid or a kid-less token without a promise, and nothing otherwise', async () => {
+    const server = await serve({ keys: ONE, headers: { 'cache-control': 'max-age=60' } })
+    const { cache, advanceSeconds } = harness(server.url)
+    expect(cache.freshKeys('key-a')).toBeUndefined()
+    await cache.keysFor('key-a')
+    expect(cache.freshKeys('key-a')?.map((key) => key.kid)).toEqual(['key-a'])
+    expect(cache.freshKeys(undefined)?.map((key) => key.kid)).toEqual(['key-a'])
+    // An unknown kid or expired keys go through keysFor, which owns the cooldown, refresh and stale rules.
+    expect(cache.freshKeys('key-unknown')).toBeUndefined()
+    advanceSeconds(60)
+    expect(cache.freshKeys('key-a')).toBeUndefined()
+    expect(server.requests).toBe(1)
+  })
+})
