@@ -1,5 +1,6 @@
 // Recognises API Gateway authorizer events and extracts the bearer token and the ARN the policy applies to.
 import { AuthorizerError, ErrorCode } from './errors.js'
+import { isPlainObject } from './is-plain-object.js'
 
 export const EventKind = {
   REST_TOKEN: 'rest_token',
@@ -20,20 +21,17 @@ export interface AuthorizerRequest {
 type Headers = Record<string, unknown> | null | undefined
 type MultiHeaders = Record<string, unknown> | null | undefined
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
 /** Cube's own header wins, as in Cube's gateway; names are matched in any case because clients and proxies vary. */
 const HEADER_PRIORITY = ['x-cube-authorization', 'authorization'] as const
 
 function headerValues(headers: Headers, multi: MultiHeaders, name: string): string[] {
   const values: string[] = []
-  if (isObject(multi)) {
+  if (isPlainObject(multi)) {
     for (const [key, value] of Object.entries(multi)) {
       if (key.toLowerCase() === name && Array.isArray(value)) values.push(...value.filter((v) => typeof v === 'string'))
     }
   }
-  if (values.length === 0 && isObject(headers)) {
+  if (values.length === 0 && isPlainObject(headers)) {
     for (const [key, value] of Object.entries(headers)) {
       if (key.toLowerCase() === name && typeof value === 'string') values.push(value)
     }
@@ -62,7 +60,7 @@ export function parseCredential(value: string | undefined): string | undefined {
 }
 
 export function parseEvent(event: unknown): AuthorizerRequest {
-  if (!isObject(event)) throw new AuthorizerError(ErrorCode.EVENT_UNKNOWN, 'event is not an object')
+  if (!isPlainObject(event)) throw new AuthorizerError(ErrorCode.EVENT_UNKNOWN, 'event is not an object')
   if (event.version === '2.0' && typeof event.routeArn === 'string') {
     return { kind: EventKind.HTTP_REQUEST, arn: event.routeArn, token: parseCredential(fromHeaders(event.headers as Headers, undefined)) }
   }
@@ -72,7 +70,7 @@ export function parseEvent(event: unknown): AuthorizerRequest {
     return { kind: EventKind.REST_TOKEN, arn: event.methodArn, token: parseCredential(raw) }
   }
   if (event.type === 'REQUEST') {
-    const context = isObject(event.requestContext) ? event.requestContext : {}
+    const context = isPlainObject(event.requestContext) ? event.requestContext : {}
     const kind = typeof context.connectionId === 'string' ? EventKind.WEBSOCKET_REQUEST : EventKind.REST_REQUEST
     const token = parseCredential(fromHeaders(event.headers as Headers, event.multiValueHeaders as MultiHeaders))
     return { kind, arn: event.methodArn, token }

@@ -2,6 +2,7 @@
 import { X509Certificate, createPublicKey, createSecretKey, type JsonWebKey, type KeyObject } from 'node:crypto'
 import { algorithmsForKey } from './algorithms.js'
 import { configError } from './errors.js'
+import { isPlainObject } from './is-plain-object.js'
 
 export interface VerifyKey {
   readonly kid: string | undefined
@@ -12,12 +13,9 @@ export interface VerifyKey {
 
 export type SkipReporter = (index: number, reason: string) => void
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
-
 /** Imports one public JWK; returns a reason string instead of a key when it cannot serve signatures. */
 export function importJwk(jwk: unknown, allowSymmetric = false): VerifyKey | string {
-  if (!isObject(jwk)) return 'not an object'
+  if (!isPlainObject(jwk)) return 'not an object'
   const { kty, kid, alg, use } = jwk
   if (typeof kty !== 'string') return 'missing kty'
   if (kid !== undefined && typeof kid !== 'string') return 'kid is not a string'
@@ -57,7 +55,7 @@ export function frozenKeys(keys: readonly VerifyKey[]): readonly VerifyKey[] {
 
 /** Imports a JWKS, skipping (and reporting) keys that cannot serve; duplicate kids are all skipped. */
 export function importJwks(jwks: unknown, onSkip: SkipReporter, allowSymmetric = false): VerifyKey[] {
-  if (!isObject(jwks) || !Array.isArray(jwks.keys)) return []
+  if (!isPlainObject(jwks) || !Array.isArray(jwks.keys)) return []
   const imported: Array<VerifyKey | undefined> = []
   const kidCount = new Map<string, number>()
   jwks.keys.forEach((jwk: unknown, index: number) => {
@@ -107,7 +105,7 @@ export function parseKeySetting(text: string, setting: string, onSkip: SkipRepor
       // No cause attached: JSON.parse quotes the input, which may be a secret.
       throw configError(setting, 'starts with { but is not valid JSON')
     }
-    if (isObject(json) && Array.isArray(json.keys)) {
+    if (isPlainObject(json) && Array.isArray(json.keys)) {
       const keys = importJwks(json, onSkip, true)
       if (keys.length === 0) throw configError(setting, 'holds a JWKS with no usable signing key')
       return keys

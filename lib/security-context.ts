@@ -1,14 +1,12 @@
 // Builds Cube's security context from a verified payload: claims namespace, legacy `u`, and prototype-safe copying.
 import { AuthorizerError, ErrorCode } from './errors.js'
+import { isPlainObject } from './is-plain-object.js'
 
 export type SecurityContext = Record<string, unknown>
 
 /** Keys that could reach an object's prototype chain in a consumer that merges the context naively. */
 const FORBIDDEN_KEYS: ReadonlySet<string> = new Set(['__proto__', 'constructor', 'prototype'])
 const MAX_DEPTH = 64
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value)
 
 /** A deep copy of JSON data without prototype-polluting keys; every object made here is a plain object. */
 export function safeCopy(value: unknown, depth = 0): unknown {

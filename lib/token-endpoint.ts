@@ -27,10 +27,10 @@ export interface TokenEndpointOptions {
 
 export type TokenEndpointHandler = (event: unknown) => Promise<JsonResponse>
 
-function placeholderLogin(enabled: boolean | undefined, logger: Logger): Login {
+function placeholderLogin(enabled: boolean | undefined, env: Settings, logger: Logger): Login {
   let on: boolean
   try {
-    on = enabled ?? readDemoLogin()
+    on = enabled ?? readDemoLogin(env)
   } catch (error) {
     return () => {
       throw error
@@ -46,8 +46,9 @@ function placeholderLogin(enabled: boolean | undefined, logger: Logger): Login {
 export function createTokenEndpoint(options: TokenEndpointOptions = {}): TokenEndpointHandler {
   const now = options.now ?? Date.now
   const logger = options.logger ?? jsonLogger()
-  const settingsOf = options.settings ?? defaultSettingsSource(options.env ?? readEnvSettings(), { now, logger })
-  const login = options.login ?? placeholderLogin(options.demoLogin, logger)
+  const env = options.env ?? readEnvSettings()
+  const settingsOf = options.settings ?? defaultSettingsSource(env, { now, logger })
+  const login = options.login ?? placeholderLogin(options.demoLogin, env, logger)
   let parsed: { settings: Settings; config: Config } | undefined
 
   return async function handler(event) {
