@@ -8,11 +8,15 @@ const MAX_KID_LENGTH = 1024
 /** Three base64url segments; an empty signature is let through to the alg allow-list (alg none). */
 const JWS_CHARACTERS = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
-export interface DecodedJws {
+interface DecodedHeader {
   readonly header: Readonly<Record<string, unknown>>
   readonly alg: string
   readonly kid: string | undefined
-  readonly signingInput: Buffer
+}
+
+export interface DecodedJws extends DecodedHeader {
+  /** `header.payload`: ASCII only (checked), so its UTF-8 bytes are its characters; HMAC hashes the text directly. */
+  readonly signingInput: string
   readonly signature: Buffer
   readonly payloadSegment: string
 }
@@ -40,24 +44,39 @@ export function decodeJws(token: string): DecodedJws {
   const headerSegment = token.slice(0, first)
   const payloadSegment = token.slice(first + 1, second)
   if (payloadSegment.length % 4 === 1) throw malformed('payload is not base64url')
-  const header = parseSegment(headerSegment, 'header')
+  const { header, alg, kid } = decodeHeader(headerSegment)
+  // An empty signature is an unsigned (alg none) token: well-formed, so the alg allow-list reports it, not this decoder.
+  const signatureSegment = token.slice(second + 1)
+  const signature = signatureSegment === '' ? Buffer.alloc(0) : decodeSegment(signatureSegment, 'signature')
+  return { header, alg, kid, signingInput: token.slice(0, second), signature, payloadSegment }
+}
+
+/**
+ * Headers repeat: every token of one issuer and key carries the same header segment. Decoding is a pure function of the
+ * segment, so valid ones are remembered (a few, and only short ones, so hostile tokens cannot make it grow); what is
+ * remembered is frozen, and a header that fails a check is never remembered, so it fails again every time.
+ */
+const headers = new Map<string, DecodedHeader>()
+const MAX_REMEMBERED_HEADERS = 32
+const MAX_REMEMBERED_HEADER_LENGTH = 512
+
+function decodeHeader(segment: string): DecodedHeader {
+  const remembered = headers.get(segment)
+  if (remembered !== undefined) return remembered
+  const header = Object.freeze(parseSegment(segment, 'header'))
   const { alg, kid } = header
   if (typeof alg !== 'string') throw malformed('alg is not a string')
   if (kid !== undefined && (typeof kid !== 'string' || kid.length > MAX_KID_LENGTH)) throw malformed('invalid kid')
   // We implement no JWS extensions, so any critical one must be refused (RFC 7515 4.1.11); b64:false and zip are such.
   if (header.crit !== undefined || header.b64 !== undefined || header.zip !== undefined || header.enc !== undefined)
     throw malformed('unsupported header parameter')
-  // An empty signature is an unsigned (alg none) token: well-formed, so the alg allow-list reports it, not this decoder.
-  const signatureSegment = token.slice(second + 1)
-  const signature = signatureSegment === '' ? Buffer.alloc(0) : decodeSegment(signatureSegment, 'signature')
-  return {
-    header,
-    alg,
-    kid,
-    signingInput: Buffer.from(token.slice(0, second), 'ascii'),
-    signature,
-    payloadSegment,
+  const decoded: DecodedHeader = Object.freeze({ header, alg, kid })
+  if (segment.length <= MAX_REMEMBERED_HEADER_LENGTH) {
+    // Oldest first out: a burst of distinct (hostile) headers costs the cache its entries, never memory.
+    if (headers.size >= MAX_REMEMBERED_HEADERS) headers.delete(headers.keys().next().value as string)
+    headers.set(segment, decoded)
   }
+  return decoded
 }
 
 const EC_SIGNATURE_BYTES: Readonly<Record<string, number>> = { ES256: 64, ES384: 96, ES512: 132 }
@@ -68,15 +87,20 @@ function isZero(bytes: Buffer, start: number, end: number): boolean {
   return true
 }
 
-/** Verifies one signature; `alg` must already be allowed for `key` (see algorithmsForKey). */
-export function verifySignature(alg: string, key: KeyObject, data: Buffer, signature: Buffer): boolean {
+/**
+ * Verifies one signature over `signingInput` (ASCII text: the JWS signing input); `alg` must already be allowed for
+ * `key` (see algorithmsForKey).
+ */
+export function verifySignature(alg: string, key: KeyObject, signingInput: string, signature: Buffer): boolean {
   const bits = alg.slice(2)
   const hash = `sha${bits}`
+  // HMAC hashes the text directly; only public-key verification needs the bytes as a buffer.
+  if (alg.startsWith('HS')) {
+    const expected = createHmac(hash, key).update(signingInput).digest()
+    return expected.length === signature.length && timingSafeEqual(expected, signature)
+  }
+  const data = Buffer.from(signingInput)
   switch (alg.slice(0, 2)) {
-    case 'HS': {
-      const expected = createHmac(hash, key).update(data).digest()
-      return expected.length === signature.length && timingSafeEqual(expected, signature)
-    }
     case 'RS':
       return verify(hash, data, key, signature)
     case 'PS':

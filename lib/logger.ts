@@ -21,14 +21,19 @@ export function jsonLogger(
   return {
     log(level, message, fields) {
       if (RANK[level] < RANK[minLevel]) return
-      // One literal (no per-key loop: this runs on every decision). The fixed members come first and are assigned again
-      // after the spread, so a field of the same name keeps its place in the line but never replaces its value: log
-      // filters rely on level, time and message.
-      const line: Record<string, unknown> = { level, time: '', message, ...fields }
-      line.level = level
-      line.time = time()
-      line.message = message
-      write(`${JSON.stringify(line)}\n`)
+      // The fixed members come first; a field of the same name never replaces their values (log filters rely on them).
+      const head = `{"level":${JSON.stringify(level)},"time":"${time()}","message":${JSON.stringify(message)}`
+      if (fields === undefined) return write(`${head}}\n`)
+      if (Object.hasOwn(fields, 'level') || Object.hasOwn(fields, 'time') || Object.hasOwn(fields, 'message')) {
+        const line: Record<string, unknown> = { level, time: '', message, ...fields }
+        line.level = level
+        line.time = time()
+        line.message = message
+        return write(`${JSON.stringify(line)}\n`)
+      }
+      // This runs on every decision: one serialization of the fields, joined to the fixed members, copies nothing.
+      const body = JSON.stringify(fields)
+      write(body === '{}' ? `${head}}\n` : `${head},${body.slice(1)}\n`)
     },
   }
 }

@@ -82,9 +82,9 @@ function anyVerifies(jws: DecodedJws, candidates: readonly VerifyKey[]): boolean
   return false
 }
 
-function safeVerify(alg: string, key: VerifyKey, data: Buffer, signature: Buffer): boolean {
+function safeVerify(alg: string, key: VerifyKey, signingInput: string, signature: Buffer): boolean {
   try {
-    return verifySignature(alg, key.key, data, signature)
+    return verifySignature(alg, key.key, signingInput, signature)
   } catch {
     // OpenSSL throws on some malformed signatures; a throw is a failed verification, never a crash.
     return false

@@ -22,10 +22,13 @@ function decodeCode(token: string): string | undefined {
 }
 
 /** Splits a compact token into what verifySignature takes. */
-function parts(token: string): { data: Buffer; signature: Buffer } {
+function parts(token: string): { data: string; signature: Buffer } {
   const dot = token.lastIndexOf('.')
-  return { data: Buffer.from(token.slice(0, dot)), signature: Buffer.from(token.slice(dot + 1), 'base64url') }
+  return { data: token.slice(0, dot), signature: Buffer.from(token.slice(dot + 1), 'base64url') }
 }
+
+/** The signing input with its last character replaced by another base64url character. */
+const otherInput = (data: string): string => `${data.slice(0, -1)}${data.endsWith('A') ? 'B' : 'A'}`
 
 const flipped = (bytes: Buffer, index: number): Buffer => {
   const copy = Buffer.from(bytes)
@@ -55,7 +58,7 @@ describe('decodeJws', () => {
     expect(jws.alg).toBe('RS256')
     expect(jws.kid).toBe('key-1')
     expect(jws.header).toEqual({ alg: 'RS256', kid: 'key-1', typ: 'JWT' })
-    expect(jws.signingInput.toString('ascii')).toBe(token.slice(0, token.lastIndexOf('.')))
+    expect(jws.signingInput).toBe(token.slice(0, token.lastIndexOf('.')))
     expect(jws.signature.toString()).toBe('sig')
     expect(jws.payloadSegment).toBe(b64({ sub: 'u' }))
   })
@@ -158,6 +161,40 @@ describe('decodeJws', () => {
   })
 })
 
+describe('decodeJws remembers valid headers', () => {
+  const uniqueHeader = (n: number, extra: Record<string, unknown> = {}) => ({ alg: 'HS256', kid: `remember-${n}-${Math.random()}`, ...extra })
+
+  it('hands back the same frozen header for tokens that share a header segment', () => {
+    const header = uniqueHeader(1)
+    const first = decodeJws(tokenWith(header, { sub: 'a' }))
+    const second = decodeJws(tokenWith(header, { sub: 'b' }))
+    expect(second.header).toBe(first.header)
+    expect(Object.isFrozen(first.header)).toBe(true)
+    expect(second.payloadSegment).toBe(b64({ sub: 'b' }))
+  })
+
+  it('rejects an invalid header every time it is seen, never from memory', () => {
+    const token = tokenWith({ alg: 'HS256', crit: ['exp'] })
+    expect(decodeCode(token)).toBe(ErrorCode.TOKEN_MALFORMED)
+    expect(decodeCode(token)).toBe(ErrorCode.TOKEN_MALFORMED)
+  })
+
+  it('does not remember a long header (hostile tokens cannot fill memory with them)', () => {
+    const header = uniqueHeader(2, { pad: 'x'.repeat(600) })
+    expect(decodeJws(tokenWith(header)).header).not.toBe(decodeJws(tokenWith(header)).header)
+  })
+
+  it('forgets the oldest header once many distinct headers have been seen, and still decodes it', () => {
+    const oldest = uniqueHeader(3)
+    const remembered = decodeJws(tokenWith(oldest)).header
+    for (let n = 0; n < 40; n++) decodeJws(tokenWith(uniqueHeader(100 + n)))
+    const again = decodeJws(tokenWith(oldest))
+    expect(again.header).not.toBe(remembered)
+    expect(again.header).toEqual(oldest)
+    expect(decodeJws(tokenWith(oldest)).header).toBe(again.header)
+  })
+})
+
 describe('decodeJws fast paths agree with the strict ones', () => {
   const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
   const reEncodes = (segment: string) => Buffer.from(segment, 'base64url').toString('base64url') === segment
@@ -241,7 +278,7 @@ describe('verifySignature', () => {
     it('rejects the signature over a different signing input', () => {
       const { alg, verifyKey, token } = caseFor(name)
       const { data, signature } = parts(token)
-      expect(verifySignature(alg, verifyKey, flipped(data, data.length - 1), signature)).toBe(false)
+      expect(verifySignature(alg, verifyKey, otherInput(data), signature)).toBe(false)
     })
   })
 
@@ -267,7 +304,7 @@ describe('verifySignature', () => {
       const { verifyKey, token } = caseFor(alg)
       const { data, signature } = parts(token)
       const der = p1363ToDer(signature)
-      expect(verify(`sha${alg.slice(2)}`, data, { key: verifyKey, dsaEncoding: 'der' }, der)).toBe(true)
+      expect(verify(`sha${alg.slice(2)}`, Buffer.from(data), { key: verifyKey, dsaEncoding: 'der' }, der)).toBe(true)
       expect(verifySignature(alg, verifyKey, data, der)).toBe(false)
     })
   })

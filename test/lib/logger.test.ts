@@ -37,6 +37,22 @@ describe('jsonLogger', () => {
     expect(JSON.parse(lines[0] ?? '')).toEqual({ level: 'info', time: '2024-01-02T03:04:05.678Z', message: 'decision', alg: 'HS256' })
   })
 
+  it('writes only the fixed members, as valid JSON, when there are no fields or every field is undefined', () => {
+    const { lines, logger } = capture()
+    logger.log('info', 'bare')
+    logger.log('info', 'empty', {})
+    logger.log('info', 'undefined', { kid: undefined })
+    expect(lines.map((line) => JSON.parse(line))).toEqual(
+      ['bare', 'empty', 'undefined'].map((message) => ({ level: 'info', time: '2024-01-02T03:04:05.678Z', message })),
+    )
+  })
+
+  it('escapes a message and field names that need it', () => {
+    const { lines, logger } = capture()
+    logger.log('info', 'say "hi"\\', { 'odd "key"': 'v' })
+    expect(JSON.parse(lines[0] ?? '')).toEqual({ level: 'info', time: '2024-01-02T03:04:05.678Z', message: 'say "hi"\\', 'odd "key"': 'v' })
+  })
+
   it('never lets a field overwrite level, time or message', () => {
     const { lines, logger } = capture()
     logger.log('error', 'decision', { level: 'debug', time: 'then', message: 'fine', reason: 'config_invalid' })
