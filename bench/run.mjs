@@ -56,39 +56,57 @@ function printVersions() {
   print(`\nLoad average at start: ${loadavg().map((x) => x.toFixed(2)).join(' / ')} (1 / 5 / 15 min; other work on the machine adds noise).`)
 }
 
+const OURS = 'ours (handler)'
+const RAW = 'raw node:crypto'
+const PEERS = ['jsonwebtoken', 'aws-jwt-verify']
+// Median over rounds of (our handler ÷ the candidate in the same round); below 1.00x we are faster.
+const oursOver = (ours, r) => median(r.perOpNs.map((t, i) => ours.perOpNs[i] / t))
+
 function printWarm({ peers }) {
   section('1. Warm invocation, event → result (ratio to raw node:crypto; lower is better)')
   print(`Rounds: ${SETTINGS.warmRounds}, candidates interleaved (order reversed every round), ~${SETTINGS.warmTargetMs} ms per batch.`)
   print('Ratio = median over rounds of (candidate ns/op ÷ raw ns/op in the same round); spread = min–max of those ratios.')
-  print('"ours ÷ this" = median over rounds of (our handler ÷ this peer in the same round); below 1.00x we are faster.\n')
+  print('"ours ÷ this" = median over rounds of (our handler ÷ this candidate in the same round); below 1.00x we are faster.\n')
   const rows = []
-  for (const [alg, results] of Object.entries(peers)) {
-    const raw = results['raw node:crypto']
-    const ours = results['ours (handler)']
+  for (const [alg, { results }] of Object.entries(peers)) {
+    const raw = results[RAW]
+    const ours = results[OURS]
     for (const [name, r] of Object.entries(results)) {
-      if (name === 'logLines') continue
-      let vsOurs = ''
-      if (name !== 'ours (handler)' && name !== 'raw node:crypto') vsOurs = fmtRatio(median(r.perOpNs.map((t, i) => ours.perOpNs[i] / t)))
-      const isRaw = name === 'raw node:crypto'
+      const isRaw = name === RAW
+      const vsOurs = name === OURS || isRaw ? '' : fmtRatio(oursOver(ours, r))
       rows.push([alg, name, fmtNs(r.medianNs), isRaw ? '1.00x' : fmtRatio(r.medianRatio), isRaw ? '' : fmtSpread(r.ratios), vsOurs])
     }
     const limit = alg === 'HS256' ? GOALS.hmac : GOALS.asymmetric
     verdict(`1. ${alg} ours ≤ ${limit}x raw`, ours.medianRatio <= limit, `${fmtRatio(ours.medianRatio)} (${fmtNs(ours.medianNs)} vs ${fmtNs(raw.medianNs)})`)
-    for (const peer of ['jsonwebtoken', 'aws-jwt-verify']) {
-      const r = results[peer]
-      if (r === undefined) continue
-      const ratio = median(r.perOpNs.map((t, i) => ours.perOpNs[i] / t))
-      verdict(`1. ${alg} ours faster than ${peer}`, ratio < 1, `ours/${peer} = ${fmtRatio(ratio)}`)
+    // Like for like: our handler against the peer's authorizer (same event, same kind of result and log line).
+    for (const peer of PEERS) {
+      const authorizer = results[`${peer} authorizer`]
+      if (authorizer === undefined) continue
+      const ratio = oursOver(ours, authorizer)
+      const verifyOnly = results[`${peer} (verify only)`]
+      const info = verifyOnly === undefined ? '' : `; ÷ verify only ${fmtRatio(oursOver(ours, verifyOnly))}`
+      verdict(`1. ${alg} ours faster than ${peer}`, ratio < 1, `ours ÷ ${peer} authorizer = ${fmtRatio(ratio)}${info}`)
     }
   }
   print(table(['alg', 'candidate', 'median wall/op', 'ratio to raw', 'spread', 'ours ÷ this'], rows))
+  const lines = (name) => Object.entries(peers)
+    .filter(([, r]) => r.logLines[name] !== undefined)
+    .map(([alg, r]) => `${alg} ${r.logLines[name].lines}/${r.logLines[name].invocations}`).join(', ')
   print('\nOurs = the handler of dist/authorizer.mjs (fresh module instance, static key, CUBEJS_JWT_ISSUER set) on a REST TOKEN')
   print('event: event parsing, verification, claims, security context, IAM policy, and the JSON decision log line, built and')
   print('serialized every call (stdout replaced by a counting sink: the line is built, only the write is skipped).')
-  print(`Decision log lines built while timing: ${Object.entries(peers).map(([alg, r]) => `${alg} ${r.logLines.lines}/${r.logLines.invocations}`).join(', ')} (lines/invocations).`)
-  print('Peers verify only (no event, policy or log): jose jwtVerify with a pre-imported CryptoKey; jsonwebtoken.verify(token,')
-  print('secretOrPemString, { algorithms, issuer }) as Cube calls it; aws-jwt-verify JwtVerifier with cacheJwks() and')
-  print('verifySync (issuer set, so its KeyObject cache is used). n/a: jsonwebtoken has no EdDSA; aws-jwt-verify no HS*/PS*.')
+  print('Peer authorizers (bench/lib/peer-authorizers.mjs; the "faster than" verdicts use these) = a plain async handler')
+  print('per peer, as its users write one: the same event, a case-insensitive "Bearer " prefix stripped (anything else')
+  print('refused), the peer\'s verify, then the same kind of result: principalId = sub, an IAM Allow policy for the stage')
+  print('(methodArn up to apiId/stage, then /*/*), context = securityContext JSON plus the top-level scalar claims, and one')
+  print('JSON decision log line through the same counting sink (fewer fields than ours: level, time, message, outcome,')
+  print('principalId). Both throw Error(\'Unauthorized\') on failure. jsonwebtoken authorizer: jsonwebtoken.verify(token,')
+  print('secretOrPemString, { algorithms, issuer }) as Cube calls it; aws-jwt-verify authorizer: JwtVerifier with')
+  print('cacheJwks() and verifySync (issuer set, so its KeyObject cache is used).')
+  print('Verify-only rows (for information, no verdict): the bare verify call with no event, policy or log line; jose')
+  print('jwtVerify with a pre-imported CryptoKey. n/a: jsonwebtoken has no EdDSA; aws-jwt-verify no HS*/PS*.')
+  print('Decision log lines built while timing (lines/invocations, counted per candidate):')
+  for (const name of [OURS, ...PEERS.map((peer) => `${peer} authorizer`)]) print(`- ${name}: ${lines(name)}`)
 }
 
 function printJwks({ jwks }) {

@@ -1,13 +1,18 @@
-// Goals 1 and 2 (run as a child): warm invocation, event to result, against the raw node:crypto limit and the peers;
-// and a JWKS-URL key against the same key given statically.
+// Goals 1 and 2 (run as a child): warm invocation, event to result, against the raw node:crypto limit, peer authorizers
+// (and, for information, the peers' bare verify); and a JWKS-URL key against the same key given statically.
 import { constants, createHmac, timingSafeEqual, verify, webcrypto } from 'node:crypto'
 import { JwtVerifier } from 'aws-jwt-verify'
 import { importSPKI, jwtVerify } from 'jose'
 import jsonwebtoken from 'jsonwebtoken'
 import { ALGS, ISSUER, LAMBDA_CONTEXT, makeKeys, tokenEvent, tokenFor } from './lib/fixtures.mjs'
+import { awsJwtVerifyAuthorizer, jsonwebtokenAuthorizer } from './lib/peer-authorizers.mjs'
 import { childMain, clearAuthorizerEnv, discardStdout, loadHandler } from './lib/env.mjs'
 import { asyncBatch, interleaved, syncBatch } from './lib/stats.mjs'
 
+const OURS = 'ours (handler)'
+// What each peer supports among the bench's algorithms (jsonwebtoken has no EdDSA; aws-jwt-verify no HS* or PS*).
+const JSONWEBTOKEN_ALGS = ['HS256', 'RS256', 'PS256', 'ES256']
+const AWS_JWT_VERIFY_ALGS = ['RS256', 'ES256', 'EdDSA']
 const PSS = { padding: constants.RSA_PKCS1_PSS_PADDING, saltLength: constants.RSA_PSS_SALTLEN_DIGEST }
 
 /**
@@ -61,47 +66,73 @@ const staticEnv = (entry) =>
     ? { CUBEJS_API_SECRET: entry.secret, CUBEJS_JWT_ISSUER: ISSUER }
     : { CUBEJS_JWT_KEY: entry.pem, CUBEJS_JWT_ISSUER: ISSUER }
 
-/** Each candidate is checked on a valid and on a tampered token before it is timed. */
-async function candidatesFor(entry, distDir) {
+/**
+ * Each candidate is checked on a valid and on a tampered token before it is timed. Its batches are wrapped to count the
+ * stdout lines written while they run (batches run one at a time), so each candidate's log lines are its own.
+ */
+async function candidatesFor(entry, distDir, sink) {
   const { alg } = entry
   const token = tokenFor(entry)
   const bad = tampered(token)
   const event = tokenEvent(token)
+  const badEvent = tokenEvent(bad)
   const rawKey = alg === 'HS256' ? entry.key : entry.publicKey
-  const loaded = await loadHandler(distDir, staticEnv(entry), `warm-${alg}`)
-  const calls = { count: 0 }
-  const handler = (event, context) => {
-    calls.count += 1
-    return loaded(event, context)
-  }
+  const handler = await loadHandler(distDir, staticEnv(entry), `warm-${alg}`)
   const joseKey = alg === 'HS256'
     ? await webcrypto.subtle.importKey('raw', Buffer.from(entry.secret, 'utf8'), { name: 'HMAC', hash: 'SHA-256' }, false, ['verify'])
     : await importSPKI(entry.pem, alg)
   const joseOptions = { algorithms: [alg], issuer: ISSUER }
   const candidates = []
+  const logLines = {}
   const add = async (name, batch, check, reject) => {
     await check()
     await expectReject(reject, name)
-    candidates.push({ name, batch })
+    const counted = { lines: 0, invocations: 0 }
+    logLines[name] = counted
+    candidates.push({
+      name,
+      batch: async (n) => {
+        const writesBefore = sink.writes
+        const perOpNs = await batch(n)
+        counted.lines += sink.writes - writesBefore
+        counted.invocations += n
+        return perOpNs
+      },
+    })
   }
+  // An authorizer candidate: timed on the valid token's event, checked to Allow it and to reject the tampered one.
+  const addAuthorizer = (name, authorizer) => add(name, asyncBatch(() => authorizer(event, LAMBDA_CONTEXT)),
+    async () => expectAllow(await authorizer(event, LAMBDA_CONTEXT), name), () => authorizer(badEvent, LAMBDA_CONTEXT))
+
   await add('raw node:crypto', syncBatch(() => rawVerify(token, alg, rawKey)), () => rawVerify(token, alg, rawKey), () => rawVerify(bad, alg, rawKey))
-  await add('ours (handler)', asyncBatch(() => handler(event, LAMBDA_CONTEXT)),
-    async () => expectAllow(await handler(event, LAMBDA_CONTEXT), 'ours'), () => handler(tokenEvent(bad), LAMBDA_CONTEXT))
-  await add('jose jwtVerify', asyncBatch(() => jwtVerify(token, joseKey, joseOptions)), () => jwtVerify(token, joseKey, joseOptions), () => jwtVerify(bad, joseKey, joseOptions))
-  if (alg !== 'EdDSA') {
-    // As Cube calls it: the secret string or PEM text, verified on every call.
-    const material = alg === 'HS256' ? entry.secret : entry.pem
-    const options = { algorithms: [alg], issuer: ISSUER }
-    await add('jsonwebtoken', syncBatch(() => jsonwebtoken.verify(token, material, options)),
-      () => jsonwebtoken.verify(token, material, options), () => jsonwebtoken.verify(bad, material, options))
-  }
-  if (alg !== 'HS256' && alg !== 'PS256') {
-    // With an issuer its KeyObject cache is used (issuer: null would re-import the JWK on every call).
-    const verifier = JwtVerifier.create({ issuer: ISSUER, audience: null, jwksUri: 'https://auth.example.com/.well-known/jwks.json' })
+  await addAuthorizer(OURS, handler)
+
+  // As Cube calls jsonwebtoken: the secret string or PEM text, verified on every call.
+  const material = alg === 'HS256' ? entry.secret : entry.pem
+  const jwtOptions = { algorithms: [alg], issuer: ISSUER }
+  // With an issuer aws-jwt-verify's KeyObject cache is used (issuer: null would re-import the JWK on every call).
+  let verifier
+  if (AWS_JWT_VERIFY_ALGS.includes(alg)) {
+    verifier = JwtVerifier.create({ issuer: ISSUER, audience: null, jwksUri: 'https://auth.example.com/.well-known/jwks.json' })
     verifier.cacheJwks({ keys: [entry.jwk] })
-    await add('aws-jwt-verify', syncBatch(() => verifier.verifySync(token)), () => verifier.verifySync(token), () => verifier.verifySync(bad))
   }
-  return { candidates, calls }
+
+  if (JSONWEBTOKEN_ALGS.includes(alg)) {
+    await addAuthorizer('jsonwebtoken authorizer', jsonwebtokenAuthorizer({ secretOrPem: material, alg, issuer: ISSUER }))
+  }
+  if (verifier !== undefined) await addAuthorizer('aws-jwt-verify authorizer', awsJwtVerifyAuthorizer(verifier))
+
+  // Verify only (no event, policy or log line): shown for information.
+  await add('jose jwtVerify (verify only)', asyncBatch(() => jwtVerify(token, joseKey, joseOptions)),
+    () => jwtVerify(token, joseKey, joseOptions), () => jwtVerify(bad, joseKey, joseOptions))
+  if (JSONWEBTOKEN_ALGS.includes(alg)) {
+    await add('jsonwebtoken (verify only)', syncBatch(() => jsonwebtoken.verify(token, material, jwtOptions)),
+      () => jsonwebtoken.verify(token, material, jwtOptions), () => jsonwebtoken.verify(bad, material, jwtOptions))
+  }
+  if (verifier !== undefined) {
+    await add('aws-jwt-verify (verify only)', syncBatch(() => verifier.verifySync(token)), () => verifier.verifySync(token), () => verifier.verifySync(bad))
+  }
+  return { candidates, logLines }
 }
 
 childMain(async ({ distDir, supportDir, rounds, targetMs }) => {
@@ -110,12 +141,9 @@ childMain(async ({ distDir, supportDir, rounds, targetMs }) => {
   const keys = makeKeys()
   const peers = {}
   for (const alg of ALGS) {
-    const { candidates, calls } = await candidatesFor(keys[alg], distDir)
-    const writesBefore = sink.writes
-    const callsBefore = calls.count
+    const { candidates, logLines } = await candidatesFor(keys[alg], distDir, sink)
     const results = await interleaved(candidates, { baseline: 'raw node:crypto', rounds, targetMs })
-    peers[alg] = Object.fromEntries([...results].map(([name, r]) => [name, r]))
-    peers[alg].logLines = { lines: sink.writes - writesBefore, invocations: calls.count - callsBefore }
+    peers[alg] = { results: Object.fromEntries(results), logLines }
   }
 
   // Goal 2: the same key, given statically (the JWKS document in CUBEJS_JWT_KEY, so key choice is identical) or by URL.
