@@ -56,7 +56,7 @@ function runCapture(args, env) {
   })
 }
 
-export async function runCold({ distDir, supportDir, rounds, firstDecisionRuns }) {
+export async function runCold({ distDir, supportDir, sdkOnly, rounds, firstDecisionRuns }) {
   const { startSsmServer } = await import(join(supportDir, 'ssm-server.mjs'))
   const { startJwksServer } = await import(join(supportDir, 'jwks-server.mjs'))
   const keys = makeKeys()
@@ -78,6 +78,9 @@ export async function runCold({ distDir, supportDir, rounds, firstDecisionRuns }
     { name: 'SSM: import + SDK chunk loaded', args: [launcher, bundle, 'exit', ...sdkChunks], env: ssmEnv, base: 'empty handler, exit' },
     // Stricter: the process ends by itself once the one GetParameters call has been answered (loopback server).
     { name: 'SSM: until settings loaded', args: [launcher, bundle], env: ssmEnv, base: 'empty handler' },
+    // References, no verdict: the floors under the two goals, measured in the same rounds.
+    { name: 'reference: node:crypto only', args: [launcher, join(FIXTURES, 'crypto-only-handler.mjs')], env: cleanEnv({}), base: 'empty handler' },
+    { name: 'reference: SDK client only', args: [launcher, sdkOnly, 'exit'], env: cleanEnv({}), base: 'empty handler, exit' },
   ]
   const times = new Map(variants.map((v) => [v.name, []]))
   const cpuTimes = new Map(variants.map((v) => [v.name, []]))

@@ -135,14 +135,14 @@ async function candidatesFor(entry, distDir, sink) {
   return { candidates, logLines }
 }
 
-childMain(async ({ distDir, supportDir, rounds, targetMs }) => {
+childMain(async ({ distDir, supportDir, rounds, targetMs, warmupMs }) => {
   clearAuthorizerEnv()
   const sink = discardStdout()
   const keys = makeKeys()
   const peers = {}
   for (const alg of ALGS) {
     const { candidates, logLines } = await candidatesFor(keys[alg], distDir, sink)
-    const results = await interleaved(candidates, { baseline: 'raw node:crypto', rounds, targetMs })
+    const results = await interleaved(candidates, { baseline: 'raw node:crypto', rounds, targetMs, warmupMs })
     peers[alg] = { results: Object.fromEntries(results), logLines }
   }
 
@@ -165,7 +165,7 @@ childMain(async ({ distDir, supportDir, rounds, targetMs }) => {
           { name: 'static key', batch: asyncBatch(() => staticHandler(event, LAMBDA_CONTEXT)) },
           { name: 'JWKS URL', batch: asyncBatch(() => urlHandler(event, LAMBDA_CONTEXT)) },
         ],
-        { baseline: 'static key', rounds, targetMs },
+        { baseline: 'static key', rounds, targetMs, warmupMs },
       )
       jwks[alg] = { ...Object.fromEntries(results), fetchesDuringTiming: server.requests - fetchesBefore }
     }

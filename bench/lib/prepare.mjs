@@ -26,5 +26,20 @@ export async function prepare() {
     target: 'node20',
     logLevel: 'warning',
   })
-  return { workDir, distDir, supportDir, cleanup: () => rm(workDir, { recursive: true, force: true }) }
+  // The SDK-only cold-start reference, bundled as scripts/build.mjs bundles the handlers (chunks included).
+  const sdkOnlyDir = join(workDir, 'sdk-only')
+  await build({
+    entryPoints: { 'sdk-only-handler': join(ROOT, 'bench/fixtures/sdk-only-handler.mjs') },
+    outdir: sdkOnlyDir,
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    mainFields: ['module', 'main'],
+    minify: true,
+    logLevel: 'warning',
+  })
+  return { workDir, distDir, supportDir, sdkOnly: join(sdkOnlyDir, 'sdk-only-handler.mjs'), cleanup: () => rm(workDir, { recursive: true, force: true }) }
 }
