@@ -18,7 +18,7 @@ const SETTINGS = {
   warmRounds: QUICK ? 3 : 15,
   warmTargetMs: QUICK ? 15 : 20,
   warmupMs: QUICK ? 100 : 400,
-  coldRounds: QUICK ? 4 : 15,
+  coldRounds: QUICK ? 4 : 30,
   firstDecisionRuns: QUICK ? 2 : 5,
   memoryInvocations: QUICK ? 20_000 : 100_000,
   floodInvocations: QUICK ? 10_000 : 50_000,
