@@ -1,6 +1,7 @@
 // Bundles each Lambda entry point handlers/<name>.ts into dist/<name>.mjs (ESM, Node 20) with esbuild, plus local-only CJS shims.
 import { build } from 'esbuild'
 import { readdir, rm, writeFile } from 'node:fs/promises'
+import { BUNDLE_OPTIONS } from './bundle-options.mjs'
 
 const entries = (await readdir('handlers')).filter((file) => file.endsWith('.ts')).map((file) => file.slice(0, -3)).sort()
 
@@ -10,19 +11,11 @@ await rm('dist', { recursive: true, force: true })
 // Sequential, because entries that lazily import the SDK write identical chunk files.
 for (const name of entries) {
   await build({
+    ...BUNDLE_OPTIONS,
     entryPoints: { [name]: `handlers/${name}.ts` },
     outdir: 'dist',
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    // The AWS SDK's ESM builds are smaller and avoid "Dynamic require of node:https" inside an ESM bundle.
-    mainFields: ['module', 'main'],
     chunkNames: 'chunks/[name]-[hash]',
     sourcemap: true,
-    minify: true,
     legalComments: 'linked',
     logLevel: 'warning',
   })

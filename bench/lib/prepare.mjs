@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { build } from 'esbuild'
+import { BUNDLE_OPTIONS } from '../../scripts/bundle-options.mjs'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 
@@ -26,19 +27,12 @@ export async function prepare() {
     target: 'node20',
     logLevel: 'warning',
   })
-  // The SDK-only cold-start reference, bundled as scripts/build.mjs bundles the handlers (chunks included).
+  // The SDK-only cold-start reference, bundled with the options of dist/ (chunks included).
   const sdkOnlyDir = join(workDir, 'sdk-only')
   await build({
+    ...BUNDLE_OPTIONS,
     entryPoints: { 'sdk-only-handler': join(ROOT, 'bench/fixtures/sdk-only-handler.mjs') },
     outdir: sdkOnlyDir,
-    outExtension: { '.js': '.mjs' },
-    bundle: true,
-    splitting: true,
-    format: 'esm',
-    platform: 'node',
-    target: 'node20',
-    mainFields: ['module', 'main'],
-    minify: true,
     logLevel: 'warning',
   })
   return { workDir, distDir, supportDir, sdkOnly: join(sdkOnlyDir, 'sdk-only-handler.mjs'), cleanup: () => rm(workDir, { recursive: true, force: true }) }
