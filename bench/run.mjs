@@ -15,7 +15,7 @@ const QUICK = process.argv.includes('--quick')
 const WRITE = process.argv.includes('--write')
 const MARKERS = ['<!-- bench:results:start -->', '<!-- bench:results:end -->']
 const SETTINGS = {
-  warmRounds: QUICK ? 3 : 15,
+  warmRounds: QUICK ? 3 : 21,
   warmTargetMs: QUICK ? 15 : 20,
   warmupMs: QUICK ? 100 : 400,
   coldRounds: QUICK ? 4 : 30,
