@@ -1,96 +1,96 @@
 // Local SSM Parameter Store (AWS JSON 1.1 over node:http) so tests drive the real @aws-sdk/client-ssm with no AWS account.
-import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { randomUUID } from 'node:crypto'
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
 
-export type ParameterType = 'String' | 'SecureString';
+export type ParameterType = 'String' | 'SecureString'
 
 /** A fault hits every later request, or only the next `times` of them. */
 export type SsmFault = { times?: number } & (
   | { kind: 'throttle' | 'error500' | 'accessDenied' | 'kms' | 'hang' }
   | { kind: 'delay'; ms: number }
   | { kind: 'rateLimit'; tps: number; burst: number }
-);
+)
 
 /** The request fields the supported operations read, recorded as the client sent them (not validated). */
 export interface SsmRequestBody {
-  Name?: string; Names?: string[]; WithDecryption?: boolean;
-  Path?: string; Recursive?: boolean; MaxResults?: number; NextToken?: string;
+  Name?: string; Names?: string[]; WithDecryption?: boolean
+  Path?: string; Recursive?: boolean; MaxResults?: number; NextToken?: string
 }
 
 export interface SsmCall {
-  target: string;
-  body: SsmRequestBody;
+  target: string
+  body: SsmRequestBody
   signed: boolean; // an Authorization header was present; the SigV4 signature is never checked
 }
 
 export interface SsmServerOptions {
-  parameters?: Record<string, string | { value: string; type: ParameterType }>;
-  region?: string;
-  accountId?: string;
+  parameters?: Record<string, string | { value: string; type: ParameterType }>
+  region?: string
+  accountId?: string
   /** Clock for LastModifiedDate and the rateLimit token bucket, so tests can move time instead of waiting. */
-  nowMs?: () => number;
+  nowMs?: () => number
 }
 
 export interface SsmServer {
-  readonly url: string;
-  readonly calls: readonly SsmCall[];
-  callCount(target?: string): number;
-  setParameter(name: string, value: string, type?: ParameterType): void;
-  deleteParameter(name: string): void;
-  setFault(fault: SsmFault | undefined): void;
-  close(): Promise<void>;
+  readonly url: string
+  readonly calls: readonly SsmCall[]
+  callCount(target?: string): number
+  setParameter(name: string, value: string, type?: ParameterType): void
+  deleteParameter(name: string): void
+  setFault(fault: SsmFault | undefined): void
+  close(): Promise<void>
 }
 
 interface StoredParameter { value: string; type: ParameterType; version: number; modifiedMs: number }
 interface Reply { status: number; body: object; errorType?: string }
-type Decision = { kind: 'answer'; delayMs: number } | { kind: 'hang' } | { kind: 'reject'; reply: Reply };
+type Decision = { kind: 'answer'; delayMs: number } | { kind: 'hang' } | { kind: 'reject'; reply: Reply }
 interface ActiveFault { spec: SsmFault; remaining: number; tokens: number; refilledMs: number }
 
-const MAX_NAMES_PER_GET_PARAMETERS = 10;
-const DEFAULT_PAGE_SIZE = 10;
+const MAX_NAMES_PER_GET_PARAMETERS = 10
+const DEFAULT_PAGE_SIZE = 10
 
-const ok = (body: object): Reply => ({ status: 200, body });
+const ok = (body: object): Reply => ({ status: 200, body })
 const awsError = (status: number, type: string, message?: string): Reply =>
-  ({ status, errorType: type, body: message === undefined ? { __type: type } : { __type: type, message } });
+  ({ status, errorType: type, body: message === undefined ? { __type: type } : { __type: type, message } })
 
 const FAULT_REPLIES = {
   throttle: awsError(400, 'ThrottlingException', 'Rate exceeded'),
   error500: awsError(500, 'InternalServerError'),
   accessDenied: awsError(400, 'AccessDeniedException', 'User is not authorized to perform: ssm:GetParameters'),
   kms: awsError(400, 'InvalidKeyId', 'The KMS key that encrypts the parameter is disabled or not accessible'),
-} as const;
+} as const
 
 async function readBody(req: IncomingMessage): Promise<SsmRequestBody | undefined> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(Buffer.from(chunk as Uint8Array));
+  const chunks: Buffer[] = []
+  for await (const chunk of req) chunks.push(Buffer.from(chunk as Uint8Array))
   try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as SsmRequestBody) : undefined;
+    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as SsmRequestBody) : undefined
   } catch {
-    return undefined;
+    return undefined
   }
 }
 
 function send(res: ServerResponse, reply: Reply): void {
-  if (res.destroyed) return;
-  const headers: Record<string, string> = { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() };
-  if (reply.errorType !== undefined) headers['x-amzn-ErrorType'] = reply.errorType;
-  res.writeHead(reply.status, headers).end(JSON.stringify(reply.body));
+  if (res.destroyed) return
+  const headers: Record<string, string> = { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() }
+  if (reply.errorType !== undefined) headers['x-amzn-ErrorType'] = reply.errorType
+  res.writeHead(reply.status, headers).end(JSON.stringify(reply.body))
 }
 
 export async function startSsmServer(options: SsmServerOptions = {}): Promise<SsmServer> {
-  const nowMs = options.nowMs ?? Date.now;
-  const arnPrefix = `arn:aws:ssm:${options.region ?? 'us-east-1'}:${options.accountId ?? '123456789012'}:parameter`;
-  const store = new Map<string, StoredParameter>();
-  const calls: SsmCall[] = [];
-  const timers = new Set<NodeJS.Timeout>();
-  let fault: ActiveFault | undefined;
+  const nowMs = options.nowMs ?? Date.now
+  const arnPrefix = `arn:aws:ssm:${options.region ?? 'us-east-1'}:${options.accountId ?? '123456789012'}:parameter`
+  const store = new Map<string, StoredParameter>()
+  const calls: SsmCall[] = []
+  const timers = new Set<NodeJS.Timeout>()
+  let fault: ActiveFault | undefined
 
   const setParameter = (name: string, value: string, type: ParameterType = 'SecureString'): void => {
-    store.set(name, { value, type, version: (store.get(name)?.version ?? 0) + 1, modifiedMs: nowMs() });
-  };
+    store.set(name, { value, type, version: (store.get(name)?.version ?? 0) + 1, modifiedMs: nowMs() })
+  }
   for (const [name, p] of Object.entries(options.parameters ?? {})) {
-    setParameter(name, typeof p === 'string' ? p : p.value, typeof p === 'string' ? 'SecureString' : p.type);
+    setParameter(name, typeof p === 'string' ? p : p.value, typeof p === 'string' ? 'SecureString' : p.type)
   }
 
   // Without decryption SSM returns ciphertext; the placeholder lets tests prove WithDecryption was sent.
@@ -102,85 +102,85 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
     ARN: `${arnPrefix}${name.startsWith('/') ? '' : '/'}${name}`,
     DataType: 'text',
     LastModifiedDate: p.modifiedMs / 1000,
-  });
+  })
 
   const wire = (names: string[], decrypt: boolean) =>
-    names.flatMap((n) => { const p = store.get(n); return p ? [toWire(n, p, decrypt)] : []; });
+    names.flatMap((n) => { const p = store.get(n); return p ? [toWire(n, p, decrypt)] : []; })
 
   const operations = new Map<string, (body: SsmRequestBody) => Reply>([
     ['GetParameters', ({ Names = [], WithDecryption = false }) => {
       if (Names.length < 1 || Names.length > MAX_NAMES_PER_GET_PARAMETERS) {
-        return awsError(400, 'ValidationException', `Names must hold 1 to ${MAX_NAMES_PER_GET_PARAMETERS} names, got ${Names.length}`);
+        return awsError(400, 'ValidationException', `Names must hold 1 to ${MAX_NAMES_PER_GET_PARAMETERS} names, got ${Names.length}`)
       }
-      return ok({ Parameters: wire(Names, WithDecryption), InvalidParameters: Names.filter((n) => !store.has(n)) });
+      return ok({ Parameters: wire(Names, WithDecryption), InvalidParameters: Names.filter((n) => !store.has(n)) })
     }],
     ['GetParameter', ({ Name = '', WithDecryption = false }) => {
-      const p = store.get(Name);
-      return p ? ok({ Parameter: toWire(Name, p, WithDecryption) }) : awsError(400, 'ParameterNotFound', `Parameter ${Name} not found.`);
+      const p = store.get(Name)
+      return p ? ok({ Parameter: toWire(Name, p, WithDecryption) }) : awsError(400, 'ParameterNotFound', `Parameter ${Name} not found.`)
     }],
     ['GetParametersByPath', ({ Path = '', Recursive = false, WithDecryption = false, MaxResults = DEFAULT_PAGE_SIZE, NextToken }) => {
-      const start = NextToken === undefined ? 0 : Number(NextToken);
-      if (!Path.startsWith('/') || !Number.isInteger(start)) return awsError(400, 'ValidationException', 'Invalid Path or NextToken');
-      const prefix = Path.endsWith('/') ? Path : `${Path}/`;
+      const start = NextToken === undefined ? 0 : Number(NextToken)
+      if (!Path.startsWith('/') || !Number.isInteger(start)) return awsError(400, 'ValidationException', 'Invalid Path or NextToken')
+      const prefix = Path.endsWith('/') ? Path : `${Path}/`
       const names = [...store.keys()]
         .filter((n) => n.startsWith(prefix) && (Recursive || !n.slice(prefix.length).includes('/')))
-        .sort();
-      const end = start + MaxResults;
-      return ok({ Parameters: wire(names.slice(start, end), WithDecryption), ...(end < names.length && { NextToken: String(end) }) });
+        .sort()
+      const end = start + MaxResults
+      return ok({ Parameters: wire(names.slice(start, end), WithDecryption), ...(end < names.length && { NextToken: String(end) }) })
     }],
-  ]);
+  ])
 
   // Refill continuously at tps, capped at burst; a request needs one whole token.
   const takeToken = (state: ActiveFault, tps: number, burst: number): boolean => {
-    const now = nowMs();
-    state.tokens = Math.min(burst, state.tokens + ((now - state.refilledMs) / 1000) * tps);
-    state.refilledMs = now;
-    if (state.tokens < 1) return false;
-    state.tokens -= 1;
-    return true;
-  };
+    const now = nowMs()
+    state.tokens = Math.min(burst, state.tokens + ((now - state.refilledMs) / 1000) * tps)
+    state.refilledMs = now
+    if (state.tokens < 1) return false
+    state.tokens -= 1
+    return true
+  }
 
   const decide = (): Decision => {
-    const current = fault;
-    if (current === undefined) return { kind: 'answer', delayMs: 0 };
-    current.remaining -= 1;
-    if (current.remaining <= 0) fault = undefined;
-    const { spec } = current;
+    const current = fault
+    if (current === undefined) return { kind: 'answer', delayMs: 0 }
+    current.remaining -= 1
+    if (current.remaining <= 0) fault = undefined
+    const { spec } = current
     switch (spec.kind) {
-      case 'delay': return { kind: 'answer', delayMs: spec.ms };
-      case 'hang': return { kind: 'hang' };
+      case 'delay': return { kind: 'answer', delayMs: spec.ms }
+      case 'hang': return { kind: 'hang' }
       case 'rateLimit':
-        return takeToken(current, spec.tps, spec.burst) ? { kind: 'answer', delayMs: 0 } : { kind: 'reject', reply: FAULT_REPLIES.throttle };
-      default: return { kind: 'reject', reply: FAULT_REPLIES[spec.kind] };
+        return takeToken(current, spec.tps, spec.burst) ? { kind: 'answer', delayMs: 0 } : { kind: 'reject', reply: FAULT_REPLIES.throttle }
+      default: return { kind: 'reject', reply: FAULT_REPLIES[spec.kind] }
     }
-  };
+  }
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const header = req.headers['x-amz-target'];
-    const target = (typeof header === 'string' ? header : '').replace(/^AmazonSSM\./, '');
-    const body = await readBody(req);
-    calls.push({ target, body: body ?? {}, signed: req.headers.authorization !== undefined });
-    const decision = decide();
+    const header = req.headers['x-amz-target']
+    const target = (typeof header === 'string' ? header : '').replace(/^AmazonSSM\./, '')
+    const body = await readBody(req)
+    calls.push({ target, body: body ?? {}, signed: req.headers.authorization !== undefined })
+    const decision = decide()
     if (decision.kind === 'hang') return; // the socket stays open until the client gives up or close() destroys it
-    if (decision.kind === 'reject') return send(res, decision.reply);
+    if (decision.kind === 'reject') return send(res, decision.reply)
     if (decision.delayMs > 0) {
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(() => { timers.delete(timer); resolve(); }, decision.delayMs);
-        timers.add(timer);
-      });
+        const timer = setTimeout(() => { timers.delete(timer); resolve(); }, decision.delayMs)
+        timers.add(timer)
+      })
     }
-    const operation = req.method === 'POST' && req.url === '/' ? operations.get(target) : undefined;
-    if (operation === undefined) return send(res, awsError(400, 'InvalidAction', `Unsupported operation: ${target}`));
-    send(res, body === undefined ? awsError(400, 'SerializationException', 'Body is not a JSON object') : operation(body));
-  };
+    const operation = req.method === 'POST' && req.url === '/' ? operations.get(target) : undefined
+    if (operation === undefined) return send(res, awsError(400, 'InvalidAction', `Unsupported operation: ${target}`))
+    send(res, body === undefined ? awsError(400, 'SerializationException', 'Body is not a JSON object') : operation(body))
+  }
 
-  const server = createServer((req, res) => { handle(req, res).catch(() => res.destroy()); });
+  const server = createServer((req, res) => { handle(req, res).catch(() => res.destroy()); })
   await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve());
-  });
-  const address = server.address();
-  if (address === null || typeof address === 'string') throw new Error('SSM test server has no TCP address');
+    server.once('error', reject)
+    server.listen(0, '127.0.0.1', () => resolve())
+  })
+  const address = server.address()
+  if (address === null || typeof address === 'string') throw new Error('SSM test server has no TCP address')
 
   return {
     url: `http://127.0.0.1:${address.port}`,
@@ -189,14 +189,14 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
     setParameter,
     deleteParameter: (name) => { store.delete(name); },
     setFault: (spec) => {
-      if (spec?.times !== undefined && !(spec.times >= 1)) throw new RangeError('fault times must be at least 1');
-      fault = spec && { spec, remaining: spec.times ?? Infinity, tokens: spec.kind === 'rateLimit' ? spec.burst : 0, refilledMs: nowMs() };
+      if (spec?.times !== undefined && !(spec.times >= 1)) throw new RangeError('fault times must be at least 1')
+      fault = spec && { spec, remaining: spec.times ?? Infinity, tokens: spec.kind === 'rateLimit' ? spec.burst : 0, refilledMs: nowMs() }
     },
     close: () => new Promise<void>((resolve, reject) => {
-      for (const timer of timers) clearTimeout(timer);
-      if (!server.listening) return resolve();
-      server.close((err) => (err ? reject(err) : resolve()));
+      for (const timer of timers) clearTimeout(timer)
+      if (!server.listening) return resolve()
+      server.close((err) => (err ? reject(err) : resolve()))
       server.closeAllConnections(); // hung and keep-alive sockets would otherwise hold close() open
     }),
-  };
+  }
 }
