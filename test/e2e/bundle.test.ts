@@ -1,9 +1,9 @@
 // The built bundle dist/authorizer.mjs, each scenario in a fresh Node process (a cold start) with its own environment.
 import { exportSPKI, generateKeyPair } from 'jose'
 import jwt from 'jsonwebtoken'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { runBundle, type BundleRun } from '../support/bundle-runner.js'
-import { generateJwk, startJwksServer, type JwksServer } from '../support/jwks-server.js'
+import { generateJwk, startJwksServer } from '../support/jwks-server.js'
 import {
   hs256,
   HTTP_STAGE_RESOURCE,
@@ -17,6 +17,7 @@ import {
   withBadSignature,
   withPayload,
 } from '../support/tokens.js'
+import { closedAfterEach } from '../support/closed-after-each.js'
 
 const SECRET = 'e2e-secret-4b9f27c1d8a3'
 
@@ -178,15 +179,11 @@ describe('dist/authorizer.mjs with CUBEJS_JWT_KEY as PEM', () => {
 })
 
 describe('dist/authorizer.mjs with CUBEJS_JWK_URL', () => {
-  let server: JwksServer | undefined
-  afterEach(async () => {
-    await server?.close()
-    server = undefined
-  })
+  const track = closedAfterEach()
 
   it('fetches the JWKS once for many invocations of one warm container', async () => {
     const { privateKey, publicJwk } = await generateJwk('RS256', 'kid-e2e')
-    server = await startJwksServer({ keys: { keys: [publicJwk] } })
+    const server = track(await startJwksServer({ keys: { keys: [publicJwk] } }))
     const tokens = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((sub) => signed('RS256', privateKey, { sub }, { kid: 'kid-e2e' })))
     const run = await runBundle({ CUBEJS_JWK_URL: server.url }, tokens.map((token) => restTokenEvent(`Bearer ${token}`)))
     expect(results(run)).toStrictEqual(['a', 'b', 'c', 'd', 'e'].map((sub) => iam(sub, 'Allow', REST_STAGE_RESOURCE, { securityContext: `{"sub":"${sub}"}`, sub })))
@@ -197,7 +194,7 @@ describe('dist/authorizer.mjs with CUBEJS_JWK_URL', () => {
   it('shares one fetch between concurrent first invocations of a cold container', async () => {
     const { privateKey, publicJwk } = await generateJwk('ES256', 'kid-e2e')
     // The delay keeps the first fetch in flight while every invocation asks for keys.
-    server = await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'delay', ms: 300 } })
+    const server = track(await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'delay', ms: 300 } }))
     const tokens = await Promise.all(['a', 'b', 'c', 'd'].map((sub) => signed('ES256', privateKey, { sub }, { kid: 'kid-e2e' })))
     const events = tokens.map((token) => httpApiEvent({ authorization: `Bearer ${token}` }))
     const run = await runBundle({ CUBEJS_JWK_URL: server.url }, events, { concurrent: true })
@@ -208,7 +205,7 @@ describe('dist/authorizer.mjs with CUBEJS_JWK_URL', () => {
 
   it('fails closed with jwks_unavailable, never Allow, when the key server is down', async () => {
     const { privateKey, publicJwk } = await generateJwk('RS256', 'kid-e2e')
-    server = await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'status', status: 503 } })
+    const server = track(await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'status', status: 503 } }))
     const token = await signed('RS256', privateKey, { sub: 'a' }, { kid: 'kid-e2e' })
     const run = await runBundle({ CUBEJS_JWK_URL: server.url }, [restTokenEvent(`Bearer ${token}`)])
     expect(results(run)).toStrictEqual([{ type: 'Error', message: 'Authorizer error: jwks_unavailable' }])

@@ -1,11 +1,11 @@
 // createAuthorizer end to end in-process: results, 401s, 500s, dev mode, checkAuth, code options and decision logs.
 import { exportSPKI, generateKeyPair } from 'jose'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createAuthorizer, type AuthorizerOptions } from '../../lib/authorizer.js'
 import type { CheckAuth, CheckAuthArgs } from '../../lib/check-auth.js'
 import type { JwtOptions } from '../../lib/config.js'
 import type { Settings } from '../../lib/config-env.js'
-import { generateJwk, startJwksServer, type JwksServer } from '../support/jwks-server.js'
+import { generateJwk, startJwksServer } from '../support/jwks-server.js'
 import {
   capturedLogger,
   hs256,
@@ -21,6 +21,7 @@ import {
   withBadSignature,
   withPayload,
 } from '../support/tokens.js'
+import { closedAfterEach } from '../support/closed-after-each.js'
 
 const NOW_MS = Date.UTC(2025, 5, 1, 12, 0, 0)
 const NOW_S = NOW_MS / 1000
@@ -552,15 +553,11 @@ describe('createAuthorizer: CUBEJS_API_SECRETS rotation', () => {
 })
 
 describe('createAuthorizer: remote JWKS', () => {
-  let server: JwksServer | undefined
-  afterEach(async () => {
-    await server?.close()
-    server = undefined
-  })
+  const track = closedAfterEach()
 
   it('verifies with CUBEJS_JWK_URL alone and keeps the fetched keys although settings are re-read per invocation', async () => {
     const { privateKey, publicJwk } = await generateJwk('RS256', 'kid-1')
-    server = await startJwksServer({ keys: { keys: [publicJwk] } })
+    const server = track(await startJwksServer({ keys: { keys: [publicJwk] } }))
     const { handler, log } = setup({ settings: { CUBEJS_JWK_URL: server.url } })
     for (const sub of ['a', 'b', 'c']) {
       const token = await signed('RS256', privateKey, { sub }, { kid: 'kid-1' })
@@ -576,7 +573,7 @@ describe('createAuthorizer: remote JWKS', () => {
 
   it('fails closed with jwks_unavailable when the key server answers 500', async () => {
     const { privateKey, publicJwk } = await generateJwk('ES256', 'kid-1')
-    server = await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'status', status: 500 } })
+    const server = track(await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'status', status: 500 } }))
     const { handler, log } = setup({ settings: { CUBEJS_JWK_URL: server.url } })
     await expectAuthorizerError(handler(restTokenEvent(await signed('ES256', privateKey, { sub: 'u' }, { kid: 'kid-1' }))), 'jwks_unavailable')
     expect(log.named('decision')[0]).toMatchObject({ outcome: 'error', reason: 'jwks_unavailable' })

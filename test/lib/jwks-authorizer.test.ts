@@ -1,22 +1,15 @@
 // The authorizer with a remote JWKS URL, end to end in-process: real JWKS server, jose-signed tokens, counted fetches.
 import { generateKeyPairSync } from 'node:crypto'
 import { exportJWK, type CryptoKey, type JWK, type JWTHeaderParameters } from 'jose'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createAuthorizer } from '../../lib/authorizer.js'
 import type { Settings } from '../../lib/config-env.js'
-import { generateJwk, startJwksServer, trapServer, type JwksServer, type JwksServerOptions, type TrapServer } from '../support/jwks-server.js'
+import { generateJwk, startJwksServer, trapServer, type JwksServer, type JwksServerOptions } from '../support/jwks-server.js'
 import { capturedLogger, restTokenEvent, signed } from '../support/tokens.js'
+import { closedAfterEach } from '../support/closed-after-each.js'
 
-const open: Array<JwksServer | TrapServer> = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((server) => server.close()))
-})
-
-async function serve(options: JwksServerOptions = {}): Promise<JwksServer> {
-  const server = await startJwksServer(options)
-  open.push(server)
-  return server
-}
+const track = closedAfterEach()
+const serve = async (options: JwksServerOptions = {}): Promise<JwksServer> => track(await startJwksServer(options))
 
 const START_MS = 1_700_000_000_000
 const START_SECONDS = START_MS / 1000
@@ -197,8 +190,7 @@ describe('authorizer with CUBEJS_JWK_URL: outages', () => {
 
 describe('authorizer with CUBEJS_JWK_URL: security', () => {
   it('never fetches a jku or x5u named in the token header, whether or not its kid is known', async () => {
-    const trap = await trapServer()
-    open.push(trap)
+    const trap = track(await trapServer())
     const server = await serve({ keys: PROVIDER })
     const { invoke, advanceSeconds } = setup(server.url)
     const attacker = await generateJwk('ES256', 'attacker')

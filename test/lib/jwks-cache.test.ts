@@ -1,22 +1,15 @@
 // JwksCache with the real fetcher against a real JWKS server on 127.0.0.1, on an injected clock, counting fetches.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { parseJwksTuning, type JwksTuning } from '../../lib/config-jwks.js'
 import { AuthorizerError, ErrorCode } from '../../lib/errors.js'
 import { JwksCache, MAX_RETRY_BACKOFF_SECONDS } from '../../lib/jwks-cache.js'
 import { MAX_SKIP_LINES } from '../../lib/jwks-log.js'
 import type { Logger, LogFields } from '../../lib/logger.js'
 import { generateJwk, startJwksServer, type JwksServer, type JwksServerOptions } from '../support/jwks-server.js'
+import { closedAfterEach } from '../support/closed-after-each.js'
 
-const open: JwksServer[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((server) => server.close()))
-})
-
-async function serve(options: JwksServerOptions = {}): Promise<JwksServer> {
-  const server = await startJwksServer(options)
-  open.push(server)
-  return server
-}
+const track = closedAfterEach()
+const serve = async (options: JwksServerOptions = {}): Promise<JwksServer> => track(await startJwksServer(options))
 
 type Line = { level: string; message: string } & LogFields
 

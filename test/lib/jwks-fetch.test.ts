@@ -1,20 +1,13 @@
 // fetchJwks against a real JWKS server on 127.0.0.1: every way an endpoint fails is a JwksFetchError, within the deadline.
 import { createServer } from 'node:http'
 import type { AddressInfo } from 'node:net'
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { fetchJwks, JwksFetchError, MAX_JWKS_BYTES, parseMaxAge, remainingLifetime } from '../../lib/jwks-fetch.js'
 import { generateJwk, startJwksServer, trapServer, type JwksServerOptions } from '../support/jwks-server.js'
+import { closedAfterEach } from '../support/closed-after-each.js'
 
-const open: Array<{ close(): Promise<void> }> = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((server) => server.close()))
-})
-
-async function serve(options: JwksServerOptions = {}) {
-  const server = await startJwksServer(options)
-  open.push(server)
-  return server
-}
+const track = closedAfterEach()
+const serve = async (options: JwksServerOptions = {}) => track(await startJwksServer(options))
 
 const { publicJwk } = await generateJwk('ES256', 'k1')
 const JWKS = { keys: [publicJwk] }
@@ -98,7 +91,7 @@ describe('fetchJwks', () => {
       res.flushHeaders()
     })
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-    open.push({
+    track({
       close: () =>
         new Promise<void>((resolve) => {
           server.close(() => resolve())
@@ -135,8 +128,7 @@ describe('fetchJwks', () => {
   })
 
   it('refuses a redirect and never contacts its target', async () => {
-    const trap = await trapServer()
-    open.push(trap)
+    const trap = track(await trapServer())
     const server = await serve({ mode: { kind: 'redirect', location: trap.url } })
     const error = await failure(fetchJwks(server.url, 2000))
     expect(error.message).toBe('redirect refused')

@@ -1,23 +1,20 @@
 // AUTHORIZER_JWK_URLS: several issuers, each with its own JWKS URL, chosen by the token's iss from settings only.
-import { afterEach, describe, expect, it } from 'vitest'
+import { describe, expect, it } from 'vitest'
 import { createAuthorizer } from '../../lib/authorizer.js'
 import { parseJwksSource } from '../../lib/config-jwks.js'
 import type { Settings } from '../../lib/config-env.js'
 import { ErrorCode } from '../../lib/errors.js'
-import { generateJwk, startJwksServer, type JwksServer } from '../support/jwks-server.js'
+import { generateJwk, startJwksServer } from '../support/jwks-server.js'
 import { capturedLogger, restTokenEvent, signed } from '../support/tokens.js'
+import { closedAfterEach } from '../support/closed-after-each.js'
 
 const ISSUER_A = 'https://tenant-a.example.auth0.com/'
 const ISSUER_B = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_B'
-const open: JwksServer[] = []
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((server) => server.close()))
-})
+const track = closedAfterEach()
 
 async function tenant(kid: string) {
   const { privateKey, publicJwk } = await generateJwk('RS256', kid)
-  const server = await startJwksServer({ keys: { keys: [publicJwk] } })
-  open.push(server)
+  const server = track(await startJwksServer({ keys: { keys: [publicJwk] } }))
   return { privateKey, server }
 }
 

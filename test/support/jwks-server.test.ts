@@ -1,7 +1,7 @@
 // Proves each JWKS test-server mode from the client side, so authorizer tests can trust what the server does.
 import { get as httpGet, type IncomingHttpHeaders } from 'node:http'
 import { SignJWT, createRemoteJWKSet, importJWK, jwtVerify } from 'jose'
-import { afterEach, describe, expect, it, vi } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import {
   JWKS_PATH,
   generateJwk,
@@ -12,6 +12,7 @@ import {
   type JwksServerOptions,
   type TrapServer,
 } from './jwks-server.js'
+import { closedAfterEach } from './closed-after-each.js'
 
 type Outcome =
   | { readonly kind: 'complete'; readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: string; readonly bytes: number }
@@ -67,20 +68,9 @@ async function getComplete(url: string): Promise<Extract<Outcome, { kind: 'compl
   return outcome
 }
 
-const open: Array<{ close(): Promise<void> }> = []
-async function start(options?: JwksServerOptions): Promise<JwksServer> {
-  const server = await startJwksServer(options)
-  open.push(server)
-  return server
-}
-async function startTrap(): Promise<TrapServer> {
-  const trap = await trapServer()
-  open.push(trap)
-  return trap
-}
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((server) => server.close()))
-})
+const track = closedAfterEach()
+const start = async (options?: JwksServerOptions): Promise<JwksServer> => track(await startJwksServer(options))
+const startTrap = async (): Promise<TrapServer> => track(await trapServer())
 
 const SAMPLE = { keys: [{ kty: 'oct', kid: 'sample', k: 'AAAA' }] }
 
