@@ -212,3 +212,18 @@ describe('dist/authorizer.mjs with CUBEJS_JWK_URL', () => {
     expectNoLeak(run, [token], [])
   })
 })
+
+describe('dist/authorizer.mjs on the Node the suite runs on', () => {
+  // .ci/run runs the suite a second time on Node 24 from the npm registry (Lambda's nodejs24.x) with
+  // AUTHORIZER_EXPECT_NODE_MAJOR=24; without it, the bundle must run on the Node that runs the tests.
+  const expectedMajor = process.env.AUTHORIZER_EXPECT_NODE_MAJOR ?? process.versions.node.split('.')[0]
+
+  it(`allows a valid token on Node ${String(expectedMajor)}, in the child and in the test process alike`, async () => {
+    const token = await hs256(SECRET, { sub: 'node-check' })
+    const run = await runBundle({ CUBEJS_API_SECRET: SECRET }, [restTokenEvent(`Bearer ${token}`)])
+    expect(run.nodeVersion).toMatch(/^v\d+\.\d+\.\d+$/)
+    expect(run.nodeVersion.slice(1).split('.')[0]).toBe(expectedMajor)
+    expect(process.versions.node.split('.')[0]).toBe(expectedMajor)
+    expect(results(run)).toStrictEqual([iam('node-check', 'Allow', REST_STAGE_RESOURCE, { securityContext: '{"sub":"node-check"}', sub: 'node-check' })])
+  })
+})
