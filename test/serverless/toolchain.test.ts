@@ -56,6 +56,13 @@ describe('the Serverless Framework toolchain', () => {
     expect(installed.filter(([path]) => packageAt(path) === 'aws-sdk')).toStrictEqual([])
   })
 
+  it('keeps serverless.yml for osls 4 and Serverless Framework v4 alike: frameworkVersion 4, no org or app (v4 only)', async () => {
+    const yml = await readFile(join(ROOT, 'serverless.yml'), 'utf8')
+    expect(yml).toMatch(/^frameworkVersion: '4'$/m)
+    expect(yml).toMatch(/^configValidationMode: error$/m)
+    expect(yml).not.toMatch(/^(org|app):/m)
+  })
+
   it('has osls installed where the serverless binary is looked up', async () => {
     const installedManifest = await readJson<{ name: string; version: string }>('node_modules/serverless/package.json')
     expect(installedManifest).toMatchObject({ name: 'osls', version: lockfile.packages['node_modules/serverless']?.version })
