@@ -64,7 +64,7 @@ describe('dist/authorizer.mjs with CUBEJS_API_SECRET', () => {
     const context = { securityContext: JSON.stringify(claims), ...claims }
     const run = await runBundle({ CUBEJS_API_SECRET: SECRET }, [
       restTokenEvent(`Bearer ${token}`),
-      restRequestEvent({ 'X-Cube-Authorization': token, Authorization: 'Bearer not-the-token' }),
+      restRequestEvent({ 'X-Cube-Authorization': token, Authorization: `Bearer ${token}` }),
       websocketConnectEvent({ Authorization: `bearer ${token}` }),
       httpApiEvent({ Authorization: `Bearer ${token}` }),
     ])
@@ -76,6 +76,18 @@ describe('dist/authorizer.mjs with CUBEJS_API_SECRET', () => {
     ])
     expect(decisions(run).map((entry) => entry.event)).toStrictEqual(['rest_token', 'rest_request', 'websocket_request', 'http_request'])
     expectNoLeak(run, [token], [SECRET])
+  })
+
+  it('answers 401 (credentials_ambiguous) when X-Cube-Authorization and Authorization carry different credentials', async () => {
+    const token = await hs256(SECRET, { sub: 'user-7', tenant: 'acme' })
+    const run = await runBundle({ CUBEJS_API_SECRET: SECRET }, [
+      restRequestEvent({ 'X-Cube-Authorization': token, Authorization: 'Bearer not-the-token' }),
+      httpApiEvent({ 'x-cube-authorization': `Bearer ${token}`, authorization: 'Basic dXNlcjpwYXNz' }),
+      websocketConnectEvent({ 'X-Cube-Authorization': token, Authorization: 'Bearer undefined' }),
+    ])
+    expect(results(run)).toStrictEqual([unauthorized, unauthorized, unauthorized])
+    expect(decisions(run).map((entry) => entry.reason)).toStrictEqual(['credentials_ambiguous', 'credentials_ambiguous', 'credentials_ambiguous'])
+    expectNoLeak(run, [token, 'not-the-token', 'dXNlcjpwYXNz'], [SECRET])
   })
 
   it('answers HTTP API events in simple format when AUTHORIZER_RESPONSE_FORMAT=simple', async () => {

@@ -122,10 +122,18 @@ describe('createAuthorizer: Allow', () => {
     expect(result).toStrictEqual(iamAllow('u', REST_STAGE_RESOURCE, { securityContext: '{"sub":"u"}', sub: 'u' }))
   })
 
-  it('prefers X-Cube-Authorization over Authorization in a REQUEST event', async () => {
+  it('reads X-Cube-Authorization in a REQUEST event, also next to an Authorization with the same credential', async () => {
     const { handler } = setup()
+    const token = await hs256(SECRET, { sub: 'u' })
+    expect(await handler(restRequestEvent({ 'x-cube-authorization': token }))).toStrictEqual(iamAllow('u', REST_STAGE_RESOURCE, { securityContext: '{"sub":"u"}', sub: 'u' }))
+    expect(await handler(restRequestEvent({ Authorization: bearer(token), 'x-cube-authorization': token }))).toStrictEqual(iamAllow('u', REST_STAGE_RESOURCE, { securityContext: '{"sub":"u"}', sub: 'u' }))
+  })
+
+  it('refuses X-Cube-Authorization next to an Authorization with another credential (credentials_ambiguous)', async () => {
+    const { handler, log } = setup()
     const event = restRequestEvent({ Authorization: bearer(await hs256(OTHER_SECRET, { sub: 'intruder' })), 'x-cube-authorization': await hs256(SECRET, { sub: 'u' }) })
-    expect(await handler(event)).toStrictEqual(iamAllow('u', REST_STAGE_RESOURCE, { securityContext: '{"sub":"u"}', sub: 'u' }))
+    await expect(handler(event)).rejects.toThrow('Unauthorized')
+    expect(log.named('decision').map((entry) => [entry.outcome, entry.reason])).toStrictEqual([['unauthorized', 'credentials_ambiguous']])
   })
 
   it('covers the whole WebSocket stage for a $connect event', async () => {
