@@ -4,7 +4,8 @@ import type { Settings } from './config-env.js'
 import { parseBoolean, parseChoice, parseInteger, parseList, parseNonEmptyList, parseOptional } from './config-values.js'
 import { configError } from './errors.js'
 import { LogLevel } from './logger.js'
-import { frozenKeys, parseKeySetting, secretKey, type SkipReporter, type VerifyKey } from './keys.js'
+import { frozenKeys, isJwksText, parseKeySetting, refuseKeyText, secretKey, type SkipReporter, type VerifyKey } from './keys.js'
+import { KidRule } from './select-key.js'
 import { PolicyScope } from './policy.js'
 import { parseJwksSource, type JwksSource } from './config-jwks.js'
 
@@ -23,7 +24,7 @@ export const ResponseFormat = { IAM: 'iam', SIMPLE: 'simple' } as const
 export type ResponseFormat = (typeof ResponseFormat)[keyof typeof ResponseFormat]
 
 export type KeySource =
-  | { readonly kind: 'static'; readonly keys: readonly VerifyKey[]; readonly setting: string }
+  | { readonly kind: 'static'; readonly keys: readonly VerifyKey[]; readonly setting: string; readonly kidRule: KidRule }
   | { readonly kind: 'jwks'; readonly jwks: JwksSource }
 
 export interface Config {
@@ -44,8 +45,8 @@ export interface Config {
 const ASYMMETRIC_ALGORITHMS = SUPPORTED_ALGORITHMS.filter((alg) => !alg.startsWith('HS'))
 
 // Deeply frozen so that nothing holding the config (runtime, caches, checkAuth) can widen the accepted keys.
-function staticSource(keys: readonly VerifyKey[], setting: string): KeySource {
-  return Object.freeze({ kind: 'static', keys: frozenKeys(keys), setting })
+function staticSource(keys: readonly VerifyKey[], setting: string, kidRule: KidRule = KidRule.IGNORE): KeySource {
+  return Object.freeze({ kind: 'static', keys: frozenKeys(keys), setting, kidRule })
 }
 
 function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporter): KeySource {
@@ -53,7 +54,10 @@ function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporte
   if (jwks !== undefined) return Object.freeze({ kind: 'jwks', jwks })
   // Cube combines code options and settings with ||, so an empty code option falls back to the setting.
   const key = parseOptional(jwt.key) ?? parseOptional(settings.CUBEJS_JWT_KEY)
-  if (key !== undefined) return staticSource(parseKeySetting(key, 'CUBEJS_JWT_KEY', onSkip), 'CUBEJS_JWT_KEY')
+  // A single key (PEM, one JWK, a secret) ignores the token's kid, as in Cube; a JWKS chooses by exact kid.
+  if (key !== undefined) return staticSource(parseKeySetting(key, 'CUBEJS_JWT_KEY', onSkip), 'CUBEJS_JWT_KEY', isJwksText(key.trim()) ? KidRule.EXACT : KidRule.IGNORE)
+  // Checked before the comma split: the pieces of a JWK (`"kty":"RSA"`) would each look harmless.
+  if (settings.CUBEJS_API_SECRETS !== undefined) refuseKeyText(settings.CUBEJS_API_SECRETS, 'CUBEJS_API_SECRETS')
   const secrets = parseList(settings.CUBEJS_API_SECRETS ?? '')
   if (secrets.length > 0) return staticSource(secrets.map((s) => secretKey(s, 'CUBEJS_API_SECRETS')), 'CUBEJS_API_SECRETS')
   const secret = settings.CUBEJS_API_SECRET

@@ -1,4 +1,5 @@
 // Mirrors lib/verify.ts: end-to-end token verification with static keys, and a differential test against jose's jwtVerify.
+import { KidRule } from '../../lib/select-key.js'
 import { createHmac, generateKeyPairSync, type KeyObject } from 'node:crypto'
 import { CompactSign, exportSPKI, generateKeyPair, jwtVerify, SignJWT, type JWTPayload, type JWTVerifyOptions } from 'jose'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -13,7 +14,7 @@ const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('bas
 const noSkips = () => undefined
 
 function options(keys: readonly VerifyKey[], algorithms: readonly string[], overrides: Partial<VerifyOptions> = {}): VerifyOptions {
-  return { algorithms, keysFor: () => keys, audience: undefined, issuers: undefined, subject: undefined, clockToleranceSeconds: 0, requireExp: false, ...overrides }
+  return { algorithms, kidRule: KidRule.IGNORE, keysFor: () => keys, audience: undefined, issuers: undefined, subject: undefined, clockToleranceSeconds: 0, requireExp: false, ...overrides }
 }
 
 /** The error code verifyToken rejects with, or 'accepted'; a crash shows up as internal_error. */
@@ -90,7 +91,7 @@ describe('verifyToken with static keys', () => {
   it('rejects a kid that matches no key and asks the key source for that kid', async () => {
     const asked: Array<string | undefined> = []
     const keys = [{ ...secretKeys[0], kid: 'known' } as VerifyKey]
-    const opts = { ...options(keys, ['HS256']), keysFor: (kid: string | undefined) => (asked.push(kid), keys) }
+    const opts = { ...options(keys, ['HS256']), kidRule: KidRule.EXACT, keysFor: (kid: string | undefined) => (asked.push(kid), keys) }
     expect(await outcome(await hs({}, 'HS256', SECRET, { kid: 'unknown' }), opts)).toBe(ErrorCode.KEY_NOT_FOUND)
     expect(asked).toEqual(['unknown'])
     expect(await outcome(await hs({}, 'HS256', SECRET, { kid: 'known' }), opts)).toBe('accepted')
