@@ -13,7 +13,8 @@ export interface VerifyKey {
   readonly algorithms: readonly string[]
 }
 
-export type SkipReporter = (index: number, reason: string) => void
+/** Reports a key that cannot serve; `setting` names where it came from when that is not CUBEJS_JWT_KEY. */
+export type SkipReporter = (index: number, reason: string, setting?: string) => void
 
 /** Why a key was refused that no setting may hold (a weak key): in a JWKS given in the settings it is a configuration error. */
 export const K_INVALID = 'k is missing, empty or not canonical base64url'

@@ -38,8 +38,8 @@ export function jwksCacheFor(url: string, tuning: JwksTuning, deps: RuntimeDeps)
 }
 
 export function buildRuntime(settings: Settings, jwt: JwtOptions | undefined, deps: RuntimeDeps): Runtime {
-  const config = parseConfig(settings, jwt, (index, reason) =>
-    deps.logger.log('warn', 'key_skipped', { setting: 'CUBEJS_JWT_KEY', index, reason }),
+  const config = parseConfig(settings, jwt, (index, reason, setting = 'CUBEJS_JWT_KEY') =>
+    deps.logger.log('warn', 'key_skipped', { setting, index, reason }),
   )
   const kidRule = config.keySource.kind === 'static' ? config.keySource.kidRule : KidRule.REQUIRED
   return { config, verifyOptions: Object.freeze({ ...config, kidRule, keysFor: keyResolver(config, deps) }) }

@@ -8,7 +8,7 @@ import { parseKeySetting, secretKey, type VerifyKey } from '../../lib/keys.js'
 import { verifyToken, verifyTokenWithJson, type VerifyOptions, type VerifyProgress } from '../../lib/verify.js'
 
 const NOW = 1_700_000_000
-const SECRET = 'correct horse battery staple'
+const SECRET = 'correct horse battery staple-0123456789abcdef0123456789abcdef012'
 const encode = (text: string) => new TextEncoder().encode(text)
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url')
 const noSkips = () => undefined
@@ -98,11 +98,11 @@ describe('verifyToken with static keys', () => {
   })
 
   it('accepts a token signed with any of the rotated secrets and no other', async () => {
-    const rotated = ['old-secret', 'new-secret'].map((s) => secretKey(s, 'CUBEJS_API_SECRETS'))
+    const rotated = ['old-secret-0123456789abcdef0123456789abcdef0123456789abcdef01234', 'new-secret-0123456789abcdef0123456789abcdef0123456789abcdef01234'].map((s) => secretKey(s, 'CUBEJS_API_SECRETS'))
     const opts = options(rotated, ['HS256'])
-    expect(await outcome(await hs({ sub: 'a' }, 'HS256', 'old-secret'), opts)).toBe('accepted')
-    expect(await outcome(await hs({ sub: 'b' }, 'HS256', 'new-secret'), opts)).toBe('accepted')
-    expect(await outcome(await hs({ sub: 'c' }, 'HS256', 'retired-secret'), opts)).toBe(ErrorCode.SIGNATURE_INVALID)
+    expect(await outcome(await hs({ sub: 'a' }, 'HS256', 'old-secret-0123456789abcdef0123456789abcdef0123456789abcdef01234'), opts)).toBe('accepted')
+    expect(await outcome(await hs({ sub: 'b' }, 'HS256', 'new-secret-0123456789abcdef0123456789abcdef0123456789abcdef01234'), opts)).toBe('accepted')
+    expect(await outcome(await hs({ sub: 'c' }, 'HS256', 'retired-secret-0123456789abcdef0123456789abcdef0123456789abcdef0'), opts)).toBe(ErrorCode.SIGNATURE_INVALID)
   })
 
   it('hands over the exact JSON text the payload was parsed from, a genuine U+FFFD included', async () => {
