@@ -25,7 +25,7 @@ interface Packaged {
 
 // Values a user may well have in the shell that runs `serverless deploy` (they are what `npm run token` signs with).
 const CANARIES = {
-  CUBEJS_API_SECRET: 'canary-api-secret-3f9a1c77e2',
+  CUBEJS_API_SECRET: 'canary-api-secret-3f9a1c77e2-0123456789abcdef0123456789abcdef012',
   CUBEJS_API_SECRETS: 'canary-rotated-1b2c,canary-rotated-4d5e',
   CUBEJS_JWT_KEY: 'canary-jwt-key-8e6d2a0f41',
 } as const
