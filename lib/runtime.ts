@@ -1,12 +1,12 @@
 // The per-settings runtime: parsed configuration plus key resolution (static keys or the shared JWKS caches).
-import { parseConfig, type Config, type JwtOptions } from './config.js'
-import type { Settings } from './config-env.js'
-import type { JwksTuning } from './config-jwks.js'
+import { parseConfig, type Config, type JwtOptions } from './settings/config.js'
+import type { Settings } from './settings/env.js'
+import type { JwksTuning } from './settings/jwks.js'
 import { AuthorizerError, ErrorCode } from './errors.js'
-import { JwksCache } from './jwks-cache.js'
-import type { JwksFetcher } from './jwks-fetch.js'
-import type { Logger } from './logger.js'
-import type { VerifyOptions } from './verify.js'
+import { JwksCache } from './jwks/cache.js'
+import type { JwksFetcher } from './jwks/fetch.js'
+import type { Logger } from './observe/logger.js'
+import type { VerifyOptions } from './jwt/verify.js'
 
 export const KeyState = { STATIC: 'static', FRESH: 'fresh', STALE: 'stale' } as const
 export type KeyState = (typeof KeyState)[keyof typeof KeyState]

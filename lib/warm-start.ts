@@ -1,11 +1,11 @@
 // Work started at module evaluation (the init phase): the SSM load and, when its URL is already known, the first JWKS fetch.
-import { jwksUrls, parseJwksSource } from './config-jwks.js'
-import type { Settings } from './config-env.js'
-import type { JwksCache } from './jwks-cache.js'
+import { jwksUrls, parseJwksSource } from './settings/jwks.js'
+import type { Settings } from './settings/env.js'
+import type { JwksCache } from './jwks/cache.js'
 import { jwksCacheFor } from './runtime.js'
-import type { JwksFetcher } from './jwks-fetch.js'
-import type { Logger } from './logger.js'
-import { defaultSettingsSource, type SettingsSource } from './settings-source.js'
+import type { JwksFetcher } from './jwks/fetch.js'
+import type { Logger } from './observe/logger.js'
+import { defaultSettingsSource, type SettingsSource } from './settings/source.js'
 
 export interface WarmStartDeps {
   readonly now: () => number
