@@ -1,7 +1,7 @@
 // Stub of Cube's GET /cubejs-api/v1/meta behind the authorizer: logs the security context it received, answers no cubes.
-import { securityContextOf } from '../lib/backend-context.js'
-import { jsonResponse, pathOf } from '../lib/http-json.js'
-import { jsonLogger } from '../lib/logger.js'
+import { securityContextOf } from '../lib/gateway/backend-context.js'
+import { jsonResponse, pathOf } from '../lib/gateway/http-json.js'
+import { jsonLogger } from '../lib/observe/logger.js'
 
 const logger = jsonLogger()
 

@@ -1,6 +1,6 @@
 // Example protected function: answers with the authorizer context API Gateway passed on, the way a backend reads it.
-import { authorizerOf, securityContextOf } from '../lib/backend-context.js'
-import { jsonResponse } from '../lib/http-json.js'
+import { authorizerOf, securityContextOf } from '../lib/gateway/backend-context.js'
+import { jsonResponse } from '../lib/gateway/http-json.js'
 
 export const handler = async (event: unknown) => {
   const securityContext = securityContextOf(event)

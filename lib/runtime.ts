@@ -1,82 +1,56 @@
-// The per-settings runtime: parsed configuration plus key resolution (static keys or the shared JWKS caches).
-import { parseConfig, type Config, type JwtOptions } from './config.js'
-import type { Settings } from './config-env.js'
-import type { JwksTuning } from './config-jwks.js'
-import { AuthorizerError, ErrorCode } from './errors.js'
-import { JwksCache } from './jwks-cache.js'
-import type { JwksFetcher } from './jwks-fetch.js'
-import type { Logger } from './logger.js'
-import { KidRule } from './select-key.js'
-import type { VerifyOptions } from './verify.js'
-
-export const KeyState = { STATIC: 'static', FRESH: 'fresh', STALE: 'stale' } as const
-export type KeyState = (typeof KeyState)[keyof typeof KeyState]
+// The per-settings runtime: parsed configuration, key resolution and the logger, rebuilt only when settings change.
+import { parseConfig, type Config, type JwtOptions } from './settings/config.js'
+import { sameSettings, type Settings } from './settings/env.js'
+import { parseMetricsConfig } from './settings/metrics.js'
+import type { JwksRegistry } from './jwks/registry.js'
+import { keyResolver } from './key-resolver.js'
+import { jsonLogger, type Logger } from './observe/logger.js'
+import { withMetrics } from './observe/metrics.js'
+import { optOutWarnings } from './settings/opt-outs.js'
+import { KidRule } from './jwt/select-key.js'
+import type { VerifyOptions } from './jwt/verify.js'
 
 export interface Runtime {
   readonly config: Config
-  /** Built once per settings, not per invocation; its keysFor notes the KeyState in `progress.keys`. */
+  /** Built once per settings, not per invocation. */
   readonly verifyOptions: VerifyOptions
+  /** At the settings' log level and with their metrics. */
+  readonly logger: Logger
 }
 
 export interface RuntimeDeps {
   readonly now: () => number
-  readonly logger: Logger
-  readonly jwksFetcher: JwksFetcher | undefined
-  /** Survives settings reloads so that a TTL refresh of settings does not throw away fetched keys. */
-  readonly jwksCaches: Map<string, JwksCache>
+  readonly jwt: JwtOptions | undefined
+  /** Logs what happens while a runtime is built (skipped keys). */
+  readonly initLogger: Logger
+  /** The caller's logger (tests); default: JSON lines at the settings' level. */
+  readonly logger: Logger | undefined
+  readonly jwks: JwksRegistry
 }
 
-/** One cache per URL and tuning, shared by every runtime the authorizer builds (and by the init-phase prefetch). */
-export function jwksCacheFor(url: string, tuning: JwksTuning, deps: RuntimeDeps): JwksCache {
-  const key = JSON.stringify([url, tuning])
-  let cache = deps.jwksCaches.get(key)
-  if (cache === undefined) {
-    cache = new JwksCache(url, tuning, { now: deps.now, logger: deps.logger, ...(deps.jwksFetcher ? { fetcher: deps.jwksFetcher } : {}) })
-    deps.jwksCaches.set(key, cache)
-  }
-  return cache
-}
+export type RuntimeFor = (settings: Settings) => Runtime
 
-export function buildRuntime(settings: Settings, jwt: JwtOptions | undefined, deps: RuntimeDeps): Runtime {
-  const config = parseConfig(settings, jwt, (index, reason, setting = 'CUBEJS_JWT_KEY') =>
-    deps.logger.log('warn', 'key_skipped', { setting, index, reason }),
-  )
-  const kidRule = config.keySource.kind === 'static' ? config.keySource.kidRule : KidRule.REQUIRED
-  return { config, verifyOptions: Object.freeze({ ...config, kidRule, keysFor: keyResolver(config, deps) }) }
-}
-
-/** `issuer` reads the (not yet verified) `iss`, only needed when issuers map to their own key sets. */
-function keyResolver(config: Config, deps: RuntimeDeps): VerifyOptions['keysFor'] {
-  const source = config.keySource
-  if (source.kind === 'static') {
-    const keys = source.keys
-    return (_kid, _issuer, progress) => {
-      progress.keys = KeyState.STATIC
-      return keys
+/** Settings rarely change (an SSM TTL refresh usually returns the same values): keep the last runtime while they match. */
+export function createRuntimes(deps: RuntimeDeps): RuntimeFor {
+  let current: { settings: Settings; runtime: Runtime } | undefined
+  const warned = new Set<string>()
+  return (settings) => {
+    if (current !== undefined && sameSettings(current.settings, settings)) return current.runtime
+    const config = parseConfig(settings, deps.jwt, (index, reason, setting = 'CUBEJS_JWT_KEY') =>
+      deps.initLogger.log('warn', 'key_skipped', { setting, index, reason }),
+    )
+    const logger = withMetrics(deps.logger ?? jsonLogger(config.logLevel), parseMetricsConfig(settings), deps.now)
+    // Each security opt-out (dev mode, weak keys, any issuer or audience) is impossible to miss in the logs and the
+    // metrics: once per cold start (not per settings reload).
+    for (const warning of optOutWarnings(config)) {
+      if (warned.has(warning.message)) continue
+      logger.log('warn', warning.message, { detail: warning.detail })
+      warned.add(warning.message)
     }
-  }
-  const { url, byIssuer, tuning } = source.jwks
-  // jwksCacheFor keys its map by the JSON of URL and tuning: look each (configured, so few) URL up once, not per call.
-  const caches = new Map<string, JwksCache>()
-  const cacheFor = (chosen: string) => {
-    let cache = caches.get(chosen)
-    if (cache === undefined) caches.set(chosen, (cache = jwksCacheFor(chosen, tuning, deps)))
-    return cache
-  }
-  return (kid, issuer, progress) => {
-    const iss = byIssuer === undefined ? undefined : issuer()
-    // The URL comes from settings only: an issuer we were not told about gets no key set at all.
-    const chosen = url ?? (typeof iss === 'string' ? byIssuer?.get(iss) : undefined)
-    if (chosen === undefined) throw new AuthorizerError(ErrorCode.ISSUER_MISMATCH, 'iss has no configured JWKS URL')
-    const cache = cacheFor(chosen)
-    const fresh = cache.freshKeys(kid)
-    if (fresh !== undefined) {
-      progress.keys = KeyState.FRESH
-      return fresh
-    }
-    return cache.keysFor(kid).then((set) => {
-      progress.keys = set.freshness
-      return set.keys
-    })
+    // A remote key set names its keys: a token must name one of them (static sets carry their own rule).
+    const kidRule = config.keySource.kind === 'static' ? config.keySource.kidRule : KidRule.REQUIRED
+    const runtime = { config, verifyOptions: Object.freeze({ ...config, kidRule, keysFor: keyResolver(config.keySource, deps.jwks) }), logger }
+    current = { settings, runtime }
+    return runtime
   }
 }

@@ -27,7 +27,7 @@ describe('dist/authorizer.mjs', () => {
     expect(staticImports).not.toContain('node:https')
     const dynamicImports = [...source.matchAll(/\bimport\(\s*["']([^"']+)["']\s*\)/g)].map((m) => m[1] ?? '')
     // The SDK's chunk, and node:http(s) for the first JWKS fetch: neither is loaded by deployments that do not need it.
-    expect(dynamicImports.filter((specifier) => !specifier.startsWith('node:'))).toEqual([expect.stringMatching(/^\.\/chunks\/ssm-client-[A-Z0-9]+\.mjs$/)])
+    expect(dynamicImports.filter((specifier) => !specifier.startsWith('node:'))).toEqual([expect.stringMatching(/^\.\/chunks\/sdk-client-[A-Z0-9]+\.mjs$/)])
     expect(dynamicImports.filter((specifier) => specifier.startsWith('node:')).sort()).toEqual(['node:http', 'node:https'])
   })
 

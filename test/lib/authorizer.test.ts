@@ -3,8 +3,8 @@ import { exportSPKI, generateKeyPair } from 'jose'
 import { describe, expect, it } from 'vitest'
 import { createAuthorizer, type AuthorizerOptions } from '../../lib/authorizer.js'
 import type { CheckAuth, CheckAuthArgs } from '../../lib/check-auth.js'
-import type { JwtOptions } from '../../lib/config.js'
-import type { Settings } from '../../lib/config-env.js'
+import type { JwtOptions } from '../../lib/settings/config.js'
+import type { Settings } from '../../lib/settings/env.js'
 import { generateJwk, startJwksServer } from '../support/jwks-server.js'
 import {
   capturedLogger,

@@ -1,7 +1,7 @@
 // Attack family: abuse (random-kid floods, huge and slow JWKS responses, many concurrent invocations, oversized events).
 import { randomBytes } from 'node:crypto'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
-import type { Settings } from '../../lib/config-env.js'
+import type { Settings } from '../../lib/settings/env.js'
 import { expectAllow, expectAuthorizerError, expectUnauthorized, harness, LogAudit, NOW_S, OTHER_SECRET, SECRET, summary, type Harness } from '../support/security-harness.js'
 import { asymmetric, forge, hmac, pair, type Pair } from '../support/security-tokens.js'
 import { startJwksServer, type JwksServer, type JwksServerOptions } from '../support/jwks-server.js'

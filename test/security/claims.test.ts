@@ -1,6 +1,6 @@
 // Attack family: claims (wrong types of registered claims, exp/nbf edges and tolerance, aud/iss/sub near-misses).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Settings } from '../../lib/config-env.js'
+import type { Settings } from '../../lib/settings/env.js'
 import { expectAllow, expectAuthorizerError, expectUnauthorized, harness, LogAudit, NOW_MS, NOW_S, SECRET, type Harness } from '../support/security-harness.js'
 import { forge, hmac } from '../support/security-tokens.js'
 import { restTokenEvent } from '../support/tokens.js'

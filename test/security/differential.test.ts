@@ -1,10 +1,10 @@
 // The whole authorizer against jose's jwtVerify: our extra rules as documented differences, then fuzzed headers and claims.
-// test/lib/verify.test.ts already compares verifyToken with jose on valid/expired/wrong-key/mutated tokens; this file
+// test/lib/jwt/verify.test.ts already compares verifyToken with jose on valid/expired/wrong-key/mutated tokens; this file
 // covers what it leaves out: the rules we add on top of jose, and randomly generated headers and claims end to end.
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { jwtVerify, type JWTVerifyOptions } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Settings } from '../../lib/config-env.js'
+import type { Settings } from '../../lib/settings/env.js'
 import { harness, LogAudit, NOW_MS, NOW_S, OTHER_SECRET, SECRET, summary } from '../support/security-harness.js'
 import { asymmetric, forge, hmac, pair, Random, withSignature, type Signer } from '../support/security-tokens.js'
 import { restTokenEvent } from '../support/tokens.js'

@@ -1,6 +1,6 @@
 // Attack family: key confusion (public key text as an HMAC secret, cross-type algorithms, JWK alg/use, empty secrets, issuers).
 import { afterAll, afterEach, beforeAll, describe, it, expect } from 'vitest'
-import type { Settings } from '../../lib/config-env.js'
+import type { Settings } from '../../lib/settings/env.js'
 import {
   expectAllow,
   expectAuthorizerError,

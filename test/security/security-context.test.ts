@@ -1,6 +1,6 @@
 // Attack family: the security context (namespace shapes, prototype pollution at every level, claims named like builtins).
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import type { Settings } from '../../lib/config-env.js'
+import type { Settings } from '../../lib/settings/env.js'
 import type { SecurityContext } from '../../lib/security-context.js'
 import { expectAllow, expectUnauthorized, harness, LogAudit, NOW_S, SECRET, securityContextOf } from '../support/security-harness.js'
 import { forge, hmac } from '../support/security-tokens.js'

@@ -243,7 +243,7 @@ describe('serverless package without AWS credentials', () => {
     const handlers = (await readdir(join(ROOT, 'handlers'))).map((file) => `dist/${file.replace(/\.ts$/, '.mjs')}`)
     expect(entries.filter((entry) => !entry.startsWith('dist/chunks/'))).toStrictEqual(handlers.sort())
     expect(entries.filter((entry) => entry.startsWith('dist/chunks/')).every((entry) => /^dist\/chunks\/[\w-]+\.mjs(\.LEGAL\.txt)?$/.test(entry))).toBe(true)
-    expect(entries.some((entry) => /^dist\/chunks\/ssm-client-\w+\.mjs$/.test(entry))).toBe(true)
+    expect(entries.some((entry) => /^dist\/chunks\/sdk-client-\w+\.mjs$/.test(entry))).toBe(true)
   })
 
   it('uses no variable that needs AWS at package time or bakes a secret in (${ssm:...}, ${aws:accountId})', async () => {

@@ -2,9 +2,9 @@
 import { expect } from 'vitest'
 import { createAuthorizer, type AuthorizerHandler } from '../../lib/authorizer.js'
 import type { CheckAuth } from '../../lib/check-auth.js'
-import type { JwtOptions } from '../../lib/config.js'
-import type { Settings } from '../../lib/config-env.js'
-import { jsonLogger, LogLevel, type Logger } from '../../lib/logger.js'
+import type { JwtOptions } from '../../lib/settings/config.js'
+import type { Settings } from '../../lib/settings/env.js'
+import { jsonLogger, LogLevel, type Logger } from '../../lib/observe/logger.js'
 
 export const NOW_MS = Date.UTC(2025, 0, 15, 12, 0, 0)
 export const NOW_S = NOW_MS / 1000

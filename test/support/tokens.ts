@@ -1,6 +1,6 @@
 // Shared test helpers: realistic API Gateway authorizer events, tokens minted with jose, and a capturing logger.
 import { SignJWT, type JWTHeaderParameters, type JWTPayload, type KeyInput } from 'jose'
-import { jsonLogger, LogLevel, type Logger } from '../../lib/logger.js'
+import { jsonLogger, LogLevel, type Logger } from '../../lib/observe/logger.js'
 
 export const ACCOUNT_ID = '123456789012'
 export const API_ID = 'abcdef1234'
