@@ -7,6 +7,7 @@ import { keyResolver } from './key-resolver.js'
 import { jsonLogger, type Logger } from './observe/logger.js'
 import { withMetrics } from './observe/metrics.js'
 import type { VerifyOptions } from './jwt/verify.js'
+import { createScopedResults, type ScopedResults } from './gateway/scoped-result.js'
 
 export interface Runtime {
   readonly config: Config
@@ -14,6 +15,8 @@ export interface Runtime {
   readonly verifyOptions: VerifyOptions
   /** At the settings' log level and with their metrics. */
   readonly logger: Logger
+  /** The scoped policy builder, when API scopes or route requirements are on. */
+  readonly scopedResult: ScopedResults | undefined
 }
 
 export interface RuntimeDeps {
@@ -24,6 +27,8 @@ export interface RuntimeDeps {
   /** The caller's logger (tests); default: JSON lines at the settings' level. */
   readonly logger: Logger | undefined
   readonly jwks: JwksRegistry
+  /** Whether createAuthorizer got a contextToApiScopes option (it needs AUTHORIZER_CUBE_API_SCOPES=true to act). */
+  readonly hasContextToApiScopes: boolean
 }
 
 export type RuntimeFor = (settings: Settings) => Runtime
@@ -34,16 +39,22 @@ export function createRuntimes(deps: RuntimeDeps): RuntimeFor {
   let devModeWarned = false
   return (settings) => {
     if (current !== undefined && sameSettings(current.settings, settings)) return current.runtime
-    const config = parseConfig(settings, deps.jwt, (index, reason) =>
-      deps.initLogger.log('warn', 'key_skipped', { setting: 'CUBEJS_JWT_KEY', index, reason }),
+    const config = parseConfig(
+      settings,
+      deps.jwt,
+      (index, reason) => deps.initLogger.log('warn', 'key_skipped', { setting: 'CUBEJS_JWT_KEY', index, reason }),
+      (setting, detail) => deps.initLogger.log('warn', 'scope_unknown', { setting, detail }),
     )
+    if (deps.hasContextToApiScopes && config.access?.cubeApiScopes !== true)
+      deps.initLogger.log('warn', 'scopes_off', { setting: 'AUTHORIZER_CUBE_API_SCOPES', detail: 'contextToApiScopes is ignored until AUTHORIZER_CUBE_API_SCOPES=true' })
     const logger = withMetrics(deps.logger ?? jsonLogger(config.logLevel), parseMetricsConfig(settings), deps.now)
     // Dev mode lets token-less requests in; make it impossible to miss in the logs, once per cold start (not per reload).
     if (config.devMode && !devModeWarned) {
       logger.log('warn', 'dev_mode', { detail: 'CUBEJS_DEV_MODE=true: requests without a token are allowed' })
       devModeWarned = true
     }
-    const runtime = { config, verifyOptions: Object.freeze({ ...config, keysFor: keyResolver(config.keySource, deps.jwks) }), logger }
+    const scopedResult = config.access === undefined ? undefined : createScopedResults(config, config.access)
+    const runtime = { config, verifyOptions: Object.freeze({ ...config, keysFor: keyResolver(config.keySource, deps.jwks) }), logger, scopedResult }
     current = { settings, runtime }
     return runtime
   }

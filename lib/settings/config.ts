@@ -7,6 +7,7 @@ import { LogLevel } from '../observe/logger.js'
 import { frozenKeys, parseKeySetting, secretKey, type SkipReporter, type VerifyKey } from '../jwt/keys.js'
 import { PolicyScope } from '../gateway/policy.js'
 import { parseJwksSource, type JwksSource } from './jwks.js'
+import { parseAccessConfig, type AccessConfig, type ScopeWarning } from './access.js'
 
 /** Cube's `jwt` config-file options; a code option wins over the setting of the same meaning. */
 export interface JwtOptions {
@@ -39,6 +40,8 @@ export interface Config {
   readonly requireExp: boolean
   readonly policyScope: PolicyScope
   readonly logLevel: LogLevel
+  /** Cube API scopes and route requirements; undefined when both are off (one stage-wide Allow). */
+  readonly access: AccessConfig | undefined
 }
 
 const ASYMMETRIC_ALGORITHMS = SUPPORTED_ALGORITHMS.filter((alg) => !alg.startsWith('HS'))
@@ -79,8 +82,15 @@ function parseIssuers(settings: Settings, jwt: JwtOptions): readonly string[] | 
   return issuers === undefined ? undefined : Object.freeze(issuers)
 }
 
-export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}): Config {
+export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}, onScopeWarning: ScopeWarning = () => {}): Config {
   const keySource = parseKeySource(settings, jwt, onSkip)
+  const responseFormat = parseChoice('AUTHORIZER_RESPONSE_FORMAT', settings.AUTHORIZER_RESPONSE_FORMAT, Object.values(ResponseFormat), ResponseFormat.IAM)
+  const policyScope = parseChoice('AUTHORIZER_POLICY_SCOPE', settings.AUTHORIZER_POLICY_SCOPE, Object.values(PolicyScope), PolicyScope.STAGE)
+  const access = parseAccessConfig(
+    settings,
+    { simpleResponses: responseFormat === ResponseFormat.SIMPLE, routePolicyScope: policyScope === PolicyScope.ROUTE },
+    onScopeWarning,
+  )
   return Object.freeze({
     keySource,
     algorithms: Object.freeze(parseAlgorithms(settings, jwt, keySource)),
@@ -89,10 +99,11 @@ export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: Sk
     subject: parseOptional(jwt.subject) ?? parseOptional(settings.CUBEJS_JWT_SUBJECT),
     claimsNamespace: parseOptional(jwt.claimsNamespace) ?? parseOptional(settings.CUBEJS_JWT_CLAIMS_NAMESPACE),
     devMode: parseBoolean('CUBEJS_DEV_MODE', settings.CUBEJS_DEV_MODE, false),
-    responseFormat: parseChoice('AUTHORIZER_RESPONSE_FORMAT', settings.AUTHORIZER_RESPONSE_FORMAT, Object.values(ResponseFormat), ResponseFormat.IAM),
+    responseFormat,
     clockToleranceSeconds: parseInteger('AUTHORIZER_CLOCK_TOLERANCE_SECONDS', settings.AUTHORIZER_CLOCK_TOLERANCE_SECONDS, 0, 0, 300),
     requireExp: parseBoolean('AUTHORIZER_REQUIRE_EXP', settings.AUTHORIZER_REQUIRE_EXP, false),
-    policyScope: parseChoice('AUTHORIZER_POLICY_SCOPE', settings.AUTHORIZER_POLICY_SCOPE, Object.values(PolicyScope), PolicyScope.STAGE),
+    policyScope,
     logLevel: parseChoice('AUTHORIZER_LOG_LEVEL', settings.AUTHORIZER_LOG_LEVEL, Object.values(LogLevel), LogLevel.INFO),
+    access,
   })
 }
