@@ -1,5 +1,5 @@
 // Parses AUTHORIZER_ROUTE_REQUIREMENTS: a JSON list of rules; every error names the rule by its index.
-import { configError } from '../errors.js'
+import { AuthorizerError, configError, ErrorCode } from '../errors.js'
 import { isPlainObject } from '../is-plain-object.js'
 import type { ClaimValue, RouteRule } from '../scopes/rules.js'
 
@@ -29,7 +29,8 @@ export function parseRouteRequirements(value: string | undefined): readonly Rout
 }
 
 function parseRule(rule: unknown, label: string): RouteRule {
-  const fail = (message: string) => configError(SETTING, `${label}: ${message}`)
+  // `AUTHORIZER_ROUTE_REQUIREMENTS[2]: ...` names the setting and the rule at once.
+  const fail = (message: string) => new AuthorizerError(ErrorCode.CONFIG_INVALID, `${label}: ${message}`, { setting: SETTING })
   if (!isPlainObject(rule)) throw fail('must be an object { "route": "METHOD /path", "scopes": [...], "claims": {...} }')
   for (const key of Object.keys(rule)) if (!RULE_KEYS.has(key)) throw fail(`unknown key (allowed: route, scopes, claims)`)
   if (typeof rule.route !== 'string') throw fail('route must be a string "METHOD /path"')
