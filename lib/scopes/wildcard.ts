@@ -52,12 +52,13 @@ function coversFrom(broad: string, b: number, narrow: string, n: number): boolea
 
 /** True when some string matches both patterns (a product of the two automata, memoised: O(length × length)). */
 export function wildcardIntersects(a: string, b: string): boolean {
-  const memo = new Map<number, boolean>()
   const width = b.length + 1
+  // 0: not computed yet, 1: they meet from here, 2: they do not.
+  const memo = new Uint8Array((a.length + 1) * width)
   const meet = (i: number, j: number): boolean => {
     const key = i * width + j
-    const known = memo.get(key)
-    if (known !== undefined) return known
+    const known = memo[key]
+    if (known !== 0 && known !== undefined) return known === 1
     let result: boolean
     const x = a[i]
     const y = b[j]
@@ -66,7 +67,7 @@ export function wildcardIntersects(a: string, b: string): boolean {
     else if (y === '*') result = meet(i, j + 1) || (x !== undefined && meet(i + 1, j))
     else if (x === undefined || y === undefined) result = false
     else result = (x === '?' || y === '?' || x === y) && meet(i + 1, j + 1)
-    memo.set(key, result)
+    memo[key] = result ? 1 : 2
     return result
   }
   return meet(0, 0)
