@@ -1,5 +1,6 @@
 // createAuthorizer, the composition root: the whole start-up in order, from the environment to the request path.
 import type { CheckAuth } from './check-auth.js'
+import type { ContextToApiScopes } from './scopes/api-scopes.js'
 import type { JwtOptions } from './settings/config.js'
 import { readEnvSettings, type Settings } from './settings/env.js'
 import { metricsConfigOrOff } from './settings/metrics.js'
@@ -17,6 +18,8 @@ export interface AuthorizerOptions {
   /** Cube's `jwt` options; each wins over the setting of the same meaning. */
   readonly jwt?: JwtOptions
   readonly checkAuth?: CheckAuth
+  /** Cube's contextToApiScopes(securityContext, defaultScopes): the request's API scopes (AUTHORIZER_CUBE_API_SCOPES=true). */
+  readonly contextToApiScopes?: ContextToApiScopes
   /** Where settings come from; called per invocation, so a source may refresh (SSM). Default: process.env read once, plus SSM when AUTHORIZER_SSM_PATH is set. */
   readonly settings?: SettingsSource
   /** The environment snapshot for the default source (tests); default: process.env. */
@@ -41,7 +44,7 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
     if (env.AUTHORIZER_SSM_PATH !== undefined && env.AUTHORIZER_SSM_PATH.trim() !== '') prefetchJwks(jwks, env, options.jwt?.jwkUrl)
   }
   // 5. Per settings: the parsed configuration, its key resolver and its logger.
-  const runtimeFor = createRuntimes({ now, jwt: options.jwt, initLogger, logger: options.logger, jwks })
+  const runtimeFor = createRuntimes({ now, jwt: options.jwt, initLogger, logger: options.logger, jwks, hasContextToApiScopes: options.contextToApiScopes !== undefined })
   // 6. The request path.
-  return createPipeline({ now, settingsOf, runtimeFor, checkAuth: options.checkAuth, initLogger })
+  return createPipeline({ now, settingsOf, runtimeFor, checkAuth: options.checkAuth, contextToApiScopes: options.contextToApiScopes, initLogger })
 }

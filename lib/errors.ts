@@ -25,6 +25,11 @@ export const ErrorCode = {
   SSM_THROTTLED: 'ssm_throttled',
   SSM_UNAVAILABLE: 'ssm_unavailable',
   INTERNAL: 'internal_error',
+  // API scopes and route requirements (issue 13): the request's route is not granted (simple responses, 403);
+  // contextToApiScopes broke Cube's contract (500); the scoped policy does not fit 8 KB (500).
+  ROUTE_DENIED: 'route_denied',
+  API_SCOPES_INVALID: 'api_scopes_invalid',
+  POLICY_TOO_LARGE: 'policy_too_large',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -51,7 +56,7 @@ export class AuthorizerError extends Error {
   }
 }
 
-const DENY_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.CHECK_AUTH_DENIED])
+const DENY_CODES: ReadonlySet<ErrorCode> = new Set([ErrorCode.CHECK_AUTH_DENIED, ErrorCode.ROUTE_DENIED])
 const ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.CHECK_AUTH_FAILED,
   ErrorCode.CONTEXT_TOO_LARGE,
@@ -61,6 +66,8 @@ const ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.SSM_THROTTLED,
   ErrorCode.SSM_UNAVAILABLE,
   ErrorCode.INTERNAL,
+  ErrorCode.API_SCOPES_INVALID,
+  ErrorCode.POLICY_TOO_LARGE,
 ])
 
 /** The one mapping from a failure to what API Gateway answers: 401, a Deny policy (403) or 500. */

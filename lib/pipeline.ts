@@ -10,6 +10,9 @@ import { tokenAgeSeconds } from './jwt/claims.js'
 import type { Runtime, RuntimeFor } from './runtime.js'
 import { buildSecurityContext, safeCopy } from './security-context.js'
 import { verifyTokenWithJson, type VerifyProgress } from './jwt/verify.js'
+import type { ContextToApiScopes } from './scopes/api-scopes.js'
+import { resolveGrants } from './scopes/resolve.js'
+import type { SecurityContext } from './security-context.js'
 
 export type AuthorizerHandler = (event: unknown, context?: Partial<Context>) => Promise<AuthorizerResult>
 
@@ -18,11 +21,12 @@ export interface PipelineParts {
   readonly settingsOf: SettingsSource
   readonly runtimeFor: RuntimeFor
   readonly checkAuth: CheckAuth | undefined
+  readonly contextToApiScopes: ContextToApiScopes | undefined
   /** Until settings are known (a failed SSM load), decisions are logged here. */
   readonly initLogger: Logger
 }
 
-export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, initLogger }: PipelineParts): AuthorizerHandler {
+export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, contextToApiScopes, initLogger }: PipelineParts): AuthorizerHandler {
   let lastLogger = initLogger
 
   return async function handler(event, context) {
@@ -33,12 +37,34 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, initLog
     let runtime: Runtime | undefined
     let principalId = ANONYMOUS_PRINCIPAL
     let tokenAge: number | undefined
+    // Set only with API scopes or route requirements on: which scopes, how many rules, what the request's route got.
+    let scopeFields: LogFields | undefined
     const log = (outcome: string, reason: string, extra?: LogFields) => {
       const fields = {
         outcome, reason, event: request?.kind, alg: progress.alg, kid: safeKid(progress.kid), keys: progress.keys,
         token_age_seconds: tokenAge, latency_ms: now() - started, request_id: context?.awsRequestId,
       }
-      logger.log(outcome === Outcome.ERROR ? 'error' : 'info', 'decision', extra === undefined ? fields : { ...fields, ...extra })
+      const more = scopeFields === undefined ? extra : { ...scopeFields, ...extra }
+      logger.log(outcome === Outcome.ERROR ? 'error' : 'info', 'decision', more === undefined ? fields : { ...fields, ...more })
+    }
+    /** With scopes or route requirements: the Allow/Deny pair for the stage (or this route's answer), else one Allow. */
+    const allowed = async (run: Runtime, req: AuthorizerRequest, payload: Readonly<Record<string, unknown>>, securityContext: SecurityContext, reason: string) => {
+      const access = run.config.access
+      if (access === undefined || run.scopedResult === undefined) {
+        const result = allow(run.config, req, principalId, securityContext)
+        log(Outcome.ALLOW, reason)
+        return result
+      }
+      scopeFields = { rule_count: access.rules.length }
+      const { grants, notes } = await resolveGrants({ access, contextToApiScopes, payload, securityContext })
+      scopeFields = {
+        rule_count: access.rules.length,
+        api_scopes: access.cubeApiScopes ? grants.apiScopes.join(',') : undefined,
+        scope_notes: notes.length > 0 ? notes.join(',') : undefined,
+      }
+      const { result, decision } = run.scopedResult(req, principalId, grants, securityContext)
+      log(Outcome.ALLOW, reason, { route_decision: decision })
+      return result
     }
     try {
       const settings = settingsOf()
@@ -49,9 +75,7 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, initLog
       request = parseEvent(event)
       if (request.token === undefined) {
         if (!config.devMode) throw new AuthorizerError(ErrorCode.TOKEN_MISSING, 'no token')
-        const result = allow(config, request, ANONYMOUS_PRINCIPAL, {})
-        log(Outcome.ALLOW, 'dev_mode_anonymous')
-        return result
+        return await allowed(runtime, request, {}, {}, 'dev_mode_anonymous')
       }
       const nowSeconds = now() / 1000
       const pending = verifyTokenWithJson(request.token, verifyOptions, nowSeconds, progress)
@@ -60,9 +84,7 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, initLog
       principalId = principalOf(verified.payload)
       let securityContext = buildSecurityContext(verified.payload, config.claimsNamespace, verified.payloadJson)
       if (checkAuth) securityContext = await runCheckAuth(checkAuth, { event, token: request.token, payload: safePayload(verified.payload), securityContext })
-      const result = allow(config, request, principalId, securityContext)
-      log(Outcome.ALLOW, 'ok')
-      return result
+      return await allowed(runtime, request, verified.payload, securityContext, 'ok')
     } catch (error) {
       return fail(error)
     }

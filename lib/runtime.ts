@@ -9,6 +9,7 @@ import { withMetrics } from './observe/metrics.js'
 import { optOutWarnings } from './settings/opt-outs.js'
 import { KidRule } from './jwt/select-key.js'
 import type { VerifyOptions } from './jwt/verify.js'
+import { createScopedResults, type ScopedResults } from './gateway/scoped-result.js'
 
 export interface Runtime {
   readonly config: Config
@@ -16,6 +17,8 @@ export interface Runtime {
   readonly verifyOptions: VerifyOptions
   /** At the settings' log level and with their metrics. */
   readonly logger: Logger
+  /** The scoped policy builder, when API scopes or route requirements are on. */
+  readonly scopedResult: ScopedResults | undefined
 }
 
 export interface RuntimeDeps {
@@ -26,6 +29,8 @@ export interface RuntimeDeps {
   /** The caller's logger (tests); default: JSON lines at the settings' level. */
   readonly logger: Logger | undefined
   readonly jwks: JwksRegistry
+  /** Whether createAuthorizer got a contextToApiScopes option (it needs AUTHORIZER_CUBE_API_SCOPES=true to act). */
+  readonly hasContextToApiScopes: boolean
 }
 
 export type RuntimeFor = (settings: Settings) => Runtime
@@ -36,9 +41,14 @@ export function createRuntimes(deps: RuntimeDeps): RuntimeFor {
   const warned = new Set<string>()
   return (settings) => {
     if (current !== undefined && sameSettings(current.settings, settings)) return current.runtime
-    const config = parseConfig(settings, deps.jwt, (index, reason, setting = 'CUBEJS_JWT_KEY') =>
-      deps.initLogger.log('warn', 'key_skipped', { setting, index, reason }),
+    const config = parseConfig(
+      settings,
+      deps.jwt,
+      (index, reason, setting = 'CUBEJS_JWT_KEY') => deps.initLogger.log('warn', 'key_skipped', { setting, index, reason }),
+      (setting, detail) => deps.initLogger.log('warn', 'scope_unknown', { setting, detail }),
     )
+    if (deps.hasContextToApiScopes && config.access?.cubeApiScopes !== true)
+      deps.initLogger.log('warn', 'scopes_off', { setting: 'AUTHORIZER_CUBE_API_SCOPES', detail: 'contextToApiScopes is ignored until AUTHORIZER_CUBE_API_SCOPES=true' })
     const logger = withMetrics(deps.logger ?? jsonLogger(config.logLevel), parseMetricsConfig(settings), deps.now)
     // Each security opt-out (dev mode, weak keys, any issuer or audience) is impossible to miss in the logs and the
     // metrics: once per cold start (not per settings reload).
@@ -49,7 +59,8 @@ export function createRuntimes(deps: RuntimeDeps): RuntimeFor {
     }
     // A remote key set names its keys: a token must name one of them (static sets carry their own rule).
     const kidRule = config.keySource.kind === 'static' ? config.keySource.kidRule : KidRule.REQUIRED
-    const runtime = { config, verifyOptions: Object.freeze({ ...config, kidRule, keysFor: keyResolver(config.keySource, deps.jwks) }), logger }
+    const scopedResult = config.access === undefined ? undefined : createScopedResults(config, config.access)
+    const runtime = { config, verifyOptions: Object.freeze({ ...config, kidRule, keysFor: keyResolver(config.keySource, deps.jwks) }), logger, scopedResult }
     current = { settings, runtime }
     return runtime
   }

@@ -12,11 +12,17 @@ export type PolicyScope = (typeof PolicyScope)[keyof typeof PolicyScope]
 export type ContextValue = string | number | boolean
 export type ResultContext = Record<string, ContextValue>
 
+export interface PolicyStatement {
+  readonly Action: 'execute-api:Invoke'
+  readonly Effect: 'Allow' | 'Deny'
+  readonly Resource: string | readonly string[]
+}
+
 export interface IamResult {
   readonly principalId: string
   readonly policyDocument: {
     readonly Version: '2012-10-17'
-    readonly Statement: ReadonlyArray<{ readonly Action: 'execute-api:Invoke'; readonly Effect: 'Allow' | 'Deny'; readonly Resource: string }>
+    readonly Statement: ReadonlyArray<PolicyStatement>
   }
   readonly context?: ResultContext
 }
@@ -42,6 +48,20 @@ let lastResource = { arn: '', scope: '', resource: '' }
 
 function resourceFor(arn: string, scope: PolicyScope): string {
   if (scope === PolicyScope.ROUTE) return arn
+  const { stage, websocket } = parseExecuteApiArn(arn)
+  // WebSocket ARNs are apiId/stage/route; REST and HTTP API ARNs are apiId/stage/METHOD/path.
+  return `${stage}/${websocket ? '*' : '*/*'}`
+}
+
+export interface ExecuteApiArn {
+  /** `arn:…:execute-api:REGION:ACCOUNT:API_ID/STAGE`, which every resource of the stage starts with. */
+  readonly stage: string
+  readonly websocket: boolean
+  /** What follows the stage: `GET/cubejs-api/v1/load` (REST, HTTP API) or the route key (WebSocket). */
+  readonly route: string
+}
+
+export function parseExecuteApiArn(arn: string): ExecuteApiArn {
   const parts = arn.split(':')
   // The resource path is the request's own path and may itself contain ':' (e.g. /v1/items:batchGet).
   const path = parts.slice(5).join(':')
@@ -51,9 +71,7 @@ function resourceFor(arn: string, scope: PolicyScope): string {
   const [apiId, stage] = segments
   if (apiId === undefined || stage === undefined || apiId === '' || stage === '' || segments.length < 3)
     throw new AuthorizerError(ErrorCode.EVENT_UNKNOWN, 'ARN has no API id and stage')
-  // WebSocket ARNs are apiId/stage/route; REST and HTTP API ARNs are apiId/stage/METHOD/path.
-  const wildcard = segments.length === 3 ? '*' : '*/*'
-  return `${parts.slice(0, 5).join(':')}:${apiId}/${stage}/${wildcard}`
+  return { stage: `${parts.slice(0, 5).join(':')}:${apiId}/${stage}`, websocket: segments.length === 3, route: segments.slice(2).join('/') }
 }
 
 /** Context values must be flat: the JSON of the whole security context, plus each top-level primitive on its own. */
@@ -78,11 +96,19 @@ export function simpleResult(isAuthorized: boolean, context?: ResultContext): Si
   return ensureFits(context === undefined ? { isAuthorized } : { isAuthorized, context })
 }
 
+/** A policy of several statements (API scopes, route requirements); never trimmed to fit, like every result. */
+export function iamStatementsResult(principalId: string, statements: readonly PolicyStatement[], context?: ResultContext): IamResult {
+  const policyDocument = { Version: '2012-10-17', Statement: statements } as const
+  return ensureFits(context === undefined ? { principalId, policyDocument } : { principalId, policyDocument, context })
+}
+
+export const resultBytes = (result: unknown): number => Buffer.byteLength(JSON.stringify(result), 'utf8')
+
 /** Never trim to fit: dropping claims could widen what a policy or backend allows. */
-function ensureFits<T>(result: T): T {
+export function ensureFits<T>(result: T): T {
   // Serializing the whole result costs more than the rest of building it; a cheap bound settles almost every call.
   if (jsonBytesAtMost(result) <= MAX_RESULT_BYTES) return result
-  if (Buffer.byteLength(JSON.stringify(result), 'utf8') > MAX_RESULT_BYTES)
+  if (resultBytes(result) > MAX_RESULT_BYTES)
     throw new AuthorizerError(ErrorCode.CONTEXT_TOO_LARGE, 'authorizer result exceeds 8 KB')
   return result
 }

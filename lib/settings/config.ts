@@ -9,6 +9,7 @@ import { KidRule } from '../jwt/select-key.js'
 import { applyHmacStrength, MIN_HMAC_KEY_BYTES } from '../jwt/hmac-strength.js'
 import { PolicyScope } from '../gateway/policy.js'
 import { parseJwksSource, type JwksSource } from './jwks.js'
+import { parseAccessConfig, type AccessConfig, type ScopeWarning } from './access.js'
 
 /** Cube's `jwt` config-file options; a code option wins over the setting of the same meaning. */
 export interface JwtOptions {
@@ -45,6 +46,8 @@ export interface Config {
   readonly allowWeakHmacKey: boolean
   readonly allowAnyIssuer: boolean
   readonly allowAnyAudience: boolean
+  /** Cube API scopes and route requirements; undefined when both are off (one stage-wide Allow). */
+  readonly access: AccessConfig | undefined
 }
 
 const ASYMMETRIC_ALGORITHMS = SUPPORTED_ALGORITHMS.filter((alg) => !alg.startsWith('HS'))
@@ -112,7 +115,7 @@ function requireIssuerAndAudience(keySource: KeySource, issuers: readonly string
     throw configError('CUBEJS_JWT_AUDIENCE', `is required with ${urlSetting} (the aud of your tokens); to accept any audience set AUTHORIZER_ALLOW_ANY_AUDIENCE=true`)
 }
 
-export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}): Config {
+export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}, onScopeWarning: ScopeWarning = () => {}): Config {
   const allowWeakHmacKey = parseBoolean('AUTHORIZER_ALLOW_WEAK_HMAC_KEY', settings.AUTHORIZER_ALLOW_WEAK_HMAC_KEY, false)
   const allowAnyIssuer = parseBoolean('AUTHORIZER_ALLOW_ANY_ISSUER', settings.AUTHORIZER_ALLOW_ANY_ISSUER, false)
   const allowAnyAudience = parseBoolean('AUTHORIZER_ALLOW_ANY_AUDIENCE', settings.AUTHORIZER_ALLOW_ANY_AUDIENCE, false)
@@ -120,6 +123,13 @@ export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: Sk
   const audience = parseOptional(jwt.audience) ?? parseOptional(settings.CUBEJS_JWT_AUDIENCE)
   const issuers = parseIssuers(settings, jwt)
   requireIssuerAndAudience(keySource, issuers, audience, allowAnyIssuer, allowAnyAudience)
+  const responseFormat = parseChoice('AUTHORIZER_RESPONSE_FORMAT', settings.AUTHORIZER_RESPONSE_FORMAT, Object.values(ResponseFormat), ResponseFormat.IAM)
+  const policyScope = parseChoice('AUTHORIZER_POLICY_SCOPE', settings.AUTHORIZER_POLICY_SCOPE, Object.values(PolicyScope), PolicyScope.STAGE)
+  const access = parseAccessConfig(
+    settings,
+    { simpleResponses: responseFormat === ResponseFormat.SIMPLE, routePolicyScope: policyScope === PolicyScope.ROUTE },
+    onScopeWarning,
+  )
   return Object.freeze({
     keySource,
     algorithms: Object.freeze(parseAlgorithms(settings, jwt, keySource)),
@@ -128,13 +138,14 @@ export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: Sk
     subject: parseOptional(jwt.subject) ?? parseOptional(settings.CUBEJS_JWT_SUBJECT),
     claimsNamespace: parseOptional(jwt.claimsNamespace) ?? parseOptional(settings.CUBEJS_JWT_CLAIMS_NAMESPACE),
     devMode: parseBoolean('CUBEJS_DEV_MODE', settings.CUBEJS_DEV_MODE, false),
-    responseFormat: parseChoice('AUTHORIZER_RESPONSE_FORMAT', settings.AUTHORIZER_RESPONSE_FORMAT, Object.values(ResponseFormat), ResponseFormat.IAM),
+    responseFormat,
     clockToleranceSeconds: parseInteger('AUTHORIZER_CLOCK_TOLERANCE_SECONDS', settings.AUTHORIZER_CLOCK_TOLERANCE_SECONDS, 0, 0, 300),
     requireExp: parseBoolean('AUTHORIZER_REQUIRE_EXP', settings.AUTHORIZER_REQUIRE_EXP, false),
-    policyScope: parseChoice('AUTHORIZER_POLICY_SCOPE', settings.AUTHORIZER_POLICY_SCOPE, Object.values(PolicyScope), PolicyScope.STAGE),
+    policyScope,
     logLevel: parseChoice('AUTHORIZER_LOG_LEVEL', settings.AUTHORIZER_LOG_LEVEL, Object.values(LogLevel), LogLevel.INFO),
     allowWeakHmacKey,
     allowAnyIssuer,
     allowAnyAudience,
+    access,
   })
 }

@@ -28,6 +28,9 @@ const EXPECTED_OUTCOME: Readonly<Record<ErrorCode, Outcome>> = {
   ssm_throttled: 'error',
   ssm_unavailable: 'error',
   internal_error: 'error',
+  route_denied: 'deny',
+  api_scopes_invalid: 'error',
+  policy_too_large: 'error',
 }
 
 describe('outcomeOf', () => {

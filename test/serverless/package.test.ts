@@ -217,6 +217,13 @@ describe('serverless package without AWS credentials', () => {
       CUBEJS_JWT_AUDIENCE: 'cube-api',
       CUBEJS_JWT_SUBJECT: '',
       CUBEJS_JWT_CLAIMS_NAMESPACE: '',
+      // API scopes stay off unless a stage turns them on (params.scoped; docs/cube-api-scopes.md).
+      AUTHORIZER_CUBE_API_SCOPES: '',
+      AUTHORIZER_SCOPES_CLAIM: '',
+      CUBEJS_DEFAULT_API_SCOPES: '',
+      AUTHORIZER_CUBE_BASE_PATH: '',
+      AUTHORIZER_UNSCOPED_ROUTES: '',
+      AUTHORIZER_ROUTE_REQUIREMENTS: '',
     }
     for (const [id, resource] of ofType(prod.template, 'AWS::Lambda::Function')) {
       const extra = id === 'TokenEndpointLambdaFunction' ? { AUTHORIZER_DEMO_LOGIN: 'false' } : {}
