@@ -88,8 +88,10 @@ function importPem(text: string, setting: string): VerifyKey {
     if (algorithms.length === 0) throw new Error('unsupported key')
     return { kid: undefined, key, algorithms }
   } catch {
-    // No cause attached: parser messages may quote the setting's text.
-    throw configError(setting, 'is not a usable PEM public key or certificate (RSA >= 2048 bits, EC P-256/384/521, Ed25519/Ed448)')
+    // No cause attached: parser messages may quote the setting's text. .env files and CI variables often hold a PEM
+    // on one line with literal \n sequences, which no PEM parser reads: say so, without quoting the value.
+    const hint = text.includes('\\n') ? '; it contains a literal \\n (backslash-n): put real line breaks in the value' : ''
+    throw configError(setting, `is not a usable PEM public key or certificate (RSA >= 2048 bits, EC P-256/384/521, Ed25519/Ed448)${hint}`)
   }
 }
 
