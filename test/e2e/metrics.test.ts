@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { runBundle as runShared, type BundleRun } from '../support/bundle-runner.js'
 import { generateJwk, startJwksServer, type JwksServer } from '../support/jwks-server.js'
 import { PATIENT_JWKS, PATIENT_SSM } from '../support/patience.js'
-import { startSsmServer, type SsmServer } from '../support/ssm-server.js'
+import { startSsmServer, type SsmServer } from '../support/ssm-server.mjs'
 import { hs256, restTokenEvent, signed, withBadSignature } from '../support/tokens.js'
 
 const SECRET = 'metrics-secret-4e1b8c0d27'

@@ -4,7 +4,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } 
 import { createAuthorizer } from '../../lib/authorizer.js'
 import type { Settings } from '../../lib/config-env.js'
 import type { LogLevel, Logger } from '../../lib/logger.js'
-import { startSsmServer, type SsmServer } from '../support/ssm-server.js'
+import { startSsmServer, type SsmServer } from '../support/ssm-server.mjs'
 import { HANG_TIMEOUT_MS, PATIENTLY, PATIENT_SSM } from '../support/patience.js'
 
 const PATH = '/cube-auth/test'

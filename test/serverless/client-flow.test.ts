@@ -2,7 +2,7 @@
 import cube, { RequestError } from '@cubejs-client/core'
 import { jwtVerify } from 'jose'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startSsmServer, type SsmServer } from '../support/ssm-server.js'
+import { startSsmServer, type SsmServer } from '../support/ssm-server.mjs'
 import { PATIENT_SSM } from '../support/patience.js'
 import { hs256 } from '../support/tokens.js'
 import { isolatedEnv, serviceCopy, startOffline, type Offline } from './support/serverless.js'

@@ -7,7 +7,7 @@ import {
   type SSMClientConfig,
 } from '@aws-sdk/client-ssm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startSsmServer, type SsmServer } from './ssm-server.js'
+import { startSsmServer, type SsmServer } from './ssm-server.mjs'
 import { HANG_TIMEOUT_MS, PATIENTLY } from './patience.js'
 
 const START_MS = 1_700_000_000_000
