@@ -1,4 +1,4 @@
-// Goal 6, parent side: a rate-limited SSM server (test/support/ssm-server.ts) here, the cold-starting instances in
+// Goal 6, parent side: a rate-limited SSM server (test/support/ssm-server.mjs) here, the cold-starting instances in
 // child processes (one per core), all started at once.
 import { availableParallelism } from 'node:os'
 import { join } from 'node:path'

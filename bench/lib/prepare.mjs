@@ -16,7 +16,7 @@ export async function prepare() {
   // The very servers the tests use (test/support), compiled on the fly; jose is bundled in so they run from tmp.
   await build({
     entryPoints: {
-      'ssm-server': join(ROOT, 'test/support/ssm-server.ts'),
+      'ssm-server': join(ROOT, 'test/support/ssm-server.mjs'),
       'jwks-server': join(ROOT, 'test/support/jwks-server.ts'),
     },
     outdir: supportDir,

@@ -102,8 +102,10 @@ function importPem(text: string, setting: string): VerifyKey {
   try {
     key = text.includes('-----BEGIN CERTIFICATE-----') ? new X509Certificate(text).publicKey : createPublicKey({ key: text, format: 'pem' })
   } catch {
-    // No cause attached: parser messages may quote the setting's text.
-    throw configError(setting, 'is not a usable PEM public key or certificate (RSA >= 2048 bits, EC P-256/384/521, Ed25519)')
+    // No cause attached: parser messages may quote the setting's text. .env files and CI variables often hold a PEM
+    // on one line with literal \n sequences, which no PEM parser reads: say so, without quoting the value.
+    const hint = text.includes('\\n') ? '; it contains a literal \\n (backslash-n): put real line breaks in the value' : ''
+    throw configError(setting, `is not a usable PEM public key or certificate (RSA >= 2048 bits, EC P-256/384/521, Ed25519)${hint}`)
   }
   return publicVerifyKey(key, setting)
 }

@@ -18,6 +18,7 @@ import {
   withPayload,
 } from '../support/tokens.js'
 import { closedAfterEach } from '../support/closed-after-each.js'
+import { PATIENT_JWKS } from '../support/patience.js'
 
 const SECRET = 'e2e-secret-4b9f27c1d8a3-0123456789abcdef0123456789abcdef01234567'
 
@@ -197,7 +198,7 @@ describe('dist/authorizer.mjs with CUBEJS_JWK_URL', () => {
     const { privateKey, publicJwk } = await generateJwk('RS256', 'kid-e2e')
     const server = track(await startJwksServer({ keys: { keys: [publicJwk] } }))
     const tokens = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((sub) => signed('RS256', privateKey, { sub }, { kid: 'kid-e2e' })))
-    const run = await runBundle({ CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }, tokens.map((token) => restTokenEvent(`Bearer ${token}`)))
+    const run = await runBundle({ CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true', ...PATIENT_JWKS }, tokens.map((token) => restTokenEvent(`Bearer ${token}`)))
     expect(results(run)).toStrictEqual(['a', 'b', 'c', 'd', 'e'].map((sub) => iam(sub, 'Allow', REST_STAGE_RESOURCE, { securityContext: `{"sub":"${sub}"}`, sub })))
     expect(server.requests).toBe(1)
     expectNoLeak(run, tokens, [])
@@ -209,7 +210,7 @@ describe('dist/authorizer.mjs with CUBEJS_JWK_URL', () => {
     const server = track(await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'delay', ms: 300 } }))
     const tokens = await Promise.all(['a', 'b', 'c', 'd'].map((sub) => signed('ES256', privateKey, { sub }, { kid: 'kid-e2e' })))
     const events = tokens.map((token) => httpApiEvent({ authorization: `Bearer ${token}` }))
-    const run = await runBundle({ CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }, events, { concurrent: true })
+    const run = await runBundle({ CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true', ...PATIENT_JWKS }, events, { concurrent: true })
     expect(results(run)).toStrictEqual(['a', 'b', 'c', 'd'].map((sub) => iam(sub, 'Allow', HTTP_STAGE_RESOURCE, { securityContext: `{"sub":"${sub}"}`, sub })))
     expect(server.requests).toBe(1)
     expect(run.logs.filter((entry) => entry.message === 'jwks_fetch').map((entry) => entry.outcome)).toStrictEqual(['ok'])

@@ -2,7 +2,8 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { runBundle as runShared, type BundleRun } from '../support/bundle-runner.js'
 import { generateJwk, startJwksServer, type JwksServer } from '../support/jwks-server.js'
-import { startSsmServer, type SsmServer } from '../support/ssm-server.js'
+import { PATIENT_JWKS, PATIENT_SSM } from '../support/patience.js'
+import { startSsmServer, type SsmServer } from '../support/ssm-server.mjs'
 import { hs256, restTokenEvent, signed, withBadSignature } from '../support/tokens.js'
 
 const SECRET = 'metrics-secret-4e1b8c0d27-0123456789abcdef0123456789abcdef012345'
@@ -48,9 +49,11 @@ describe('dist/authorizer.mjs with AUTHORIZER_METRICS=true', () => {
       {
         AUTHORIZER_METRICS: 'true',
         AUTHORIZER_SSM_PATH: '/cube-auth/metrics',
+        ...PATIENT_SSM,
         CUBEJS_JWK_URL: jwks.url,
         AUTHORIZER_ALLOW_ANY_ISSUER: 'true',
         AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true',
+        ...PATIENT_JWKS,
         AWS_ENDPOINT_URL_SSM: ssm.url,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'AKIDMETRICSTEST',
@@ -71,7 +74,8 @@ describe('dist/authorizer.mjs with AUTHORIZER_METRICS=true', () => {
       {
         AUTHORIZER_METRICS: 'true',
         AUTHORIZER_SSM_PATH: '/cube-auth/metrics',
-        AUTHORIZER_SSM_TIMEOUT_MS: '300',
+        // A budget a busy CPU cannot use up: the load ends because throttling outlasts every retry, not by timing out.
+        ...PATIENT_SSM,
         AWS_ENDPOINT_URL_SSM: ssm.url,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'AKIDMETRICSTEST',
@@ -82,6 +86,7 @@ describe('dist/authorizer.mjs with AUTHORIZER_METRICS=true', () => {
     )
     expect(summary(run, 'SsmLoads')).toStrictEqual(['throttled'])
     expect(summary(run, 'Decisions')).toStrictEqual(['error:ssm_throttled'])
+    expect(ssm.callCount('GetParameters')).toBeGreaterThan(1)
   })
 
   it('writes no metric at all when AUTHORIZER_METRICS is unset', async () => {

@@ -22,6 +22,7 @@ import {
   withPayload,
 } from '../support/tokens.js'
 import { closedAfterEach } from '../support/closed-after-each.js'
+import { PATIENT_JWKS } from '../support/patience.js'
 
 const NOW_MS = Date.UTC(2025, 5, 1, 12, 0, 0)
 const NOW_S = NOW_MS / 1000
@@ -566,7 +567,7 @@ describe('createAuthorizer: remote JWKS', () => {
   it('verifies with CUBEJS_JWK_URL alone and keeps the fetched keys although settings are re-read per invocation', async () => {
     const { privateKey, publicJwk } = await generateJwk('RS256', 'kid-1')
     const server = track(await startJwksServer({ keys: { keys: [publicJwk] } }))
-    const { handler, log } = setup({ settings: { CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' } })
+    const { handler, log } = setup({ settings: { CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true', ...PATIENT_JWKS } })
     for (const sub of ['a', 'b', 'c']) {
       const token = await signed('RS256', privateKey, { sub }, { kid: 'kid-1' })
       await expect(handler(restTokenEvent(bearer(token)))).resolves.toHaveProperty('principalId', sub)

@@ -62,7 +62,7 @@ beforeAll(async () => {
   }
   await Promise.all([worker(), worker()])
   tampered = runs.get('tampered') as SlsRun
-}, 120_000)
+})
 
 afterAll(async () => {
   await service?.cleanup()

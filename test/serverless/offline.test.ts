@@ -20,7 +20,7 @@ beforeAll(async () => {
   suspended = await hs256(SECRET, { sub: 'bob', suspended: true, iat: NOW_S, exp: NOW_S + 3600 })
   // The shell's CUBEJS_API_SECRET reaches the handlers through localEnvironment (custom.serverless-offline).
   offline = await startOffline({ cwd: service.dir, env: shell.env, args: ['--param=authorizerHandler=dist/example-authorizer.handler'] })
-}, 60_000)
+})
 
 afterAll(async () => {
   await offline?.stop()

@@ -93,7 +93,7 @@ beforeAll(async () => {
     packageService(['--stage', 'prod', '--region', 'eu-west-1', '--param=ssmPath=/cube-auth/prod', '--param=jwtAudience=cube-api', `--param=apiSecret=${PARAM_CANARY}`], shell),
     packageService(['--param=runtime=nodejs22.x'], {}),
   ])
-}, 90_000)
+})
 
 afterAll(async () => {
   for (const cleanup of cleanups) await cleanup()

@@ -6,7 +6,8 @@ const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const RUNNER = fileURLToPath(new URL('./run-bundle.mjs', import.meta.url))
 const RESULT_PREFIX = '@@result '
 const NODE_PREFIX = '@@node '
-const RUN_TIMEOUT_MS = 15_000
+// Catches a hung child, not a slow one: a cold start takes well under a second alone, longer on a busy CPU.
+const RUN_TIMEOUT_MS = 90_000
 
 export type BundleOutcome = { index: number; ok: true; result: unknown } | { index: number; ok: false; error: { type: string; message: string } }
 

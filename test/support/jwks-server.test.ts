@@ -13,6 +13,7 @@ import {
   type TrapServer,
 } from './jwks-server.js'
 import { closedAfterEach } from './closed-after-each.js'
+import { HANG_TIMEOUT_MS, PATIENTLY, PATIENT_MS } from './patience.js'
 
 type Outcome =
   | { readonly kind: 'complete'; readonly status: number; readonly headers: IncomingHttpHeaders; readonly body: string; readonly bytes: number }
@@ -21,7 +22,7 @@ type Outcome =
 type GetOptions = { readonly deadlineMs?: number; readonly idleMs?: number }
 
 // Plain node:http client (no redirect following, no retries) so what we see is exactly what the server sent.
-function get(url: string, { deadlineMs = 5000, idleMs }: GetOptions = {}): Promise<Outcome> {
+function get(url: string, { deadlineMs = PATIENT_MS, idleMs }: GetOptions = {}): Promise<Outcome> {
   return new Promise<Outcome>((resolve, reject) => {
     const controller = new AbortController()
     let stoppedBy: 'deadline' | 'idle' | undefined
@@ -162,14 +163,16 @@ describe('startJwksServer', () => {
 
   it('accepts the request but never answers in hang mode', async () => {
     const server = await start({ mode: { kind: 'hang' } })
-    const outcome = await get(server.url, { deadlineMs: 300 })
+    // Long enough for the request to reach the server on a busy CPU, which it counts below.
+    const outcome = await get(server.url, { deadlineMs: HANG_TIMEOUT_MS })
     expect(outcome).toEqual({ kind: 'deadline', status: undefined, bytes: 0 })
     expect(server.requests).toBe(1)
   })
 
   it('keeps a socket-idle timeout from firing in trickle mode, so only a total deadline ends the wait', async () => {
     const server = await start({ mode: { kind: 'trickle', intervalMs: 10, totalMs: 60_000 } })
-    const outcome = await get(server.url, { idleMs: 250, deadlineMs: 700 })
+    // The idle timeout is 100 trickle intervals long, so only a stalled CPU, not the server, could trigger it.
+    const outcome = await get(server.url, { idleMs: 1_000, deadlineMs: 3_000 })
     expect(outcome.kind).toBe('deadline')
     expect(outcome.status).toBe(200)
     expect(outcome.bytes).toBeGreaterThan(0)
@@ -206,16 +209,20 @@ describe('startJwksServer', () => {
 })
 
 describe('JwksServer.close', () => {
-  const raceClose = (server: JwksServer): Promise<'closed' | 'still open'> =>
-    Promise.race([
-      server.close().then(() => 'closed' as const),
-      new Promise<'still open'>((resolve) => setTimeout(() => resolve('still open'), 2000)),
-    ])
+  const raceClose = async (server: JwksServer): Promise<'closed' | 'still open'> => {
+    let timer: NodeJS.Timeout | undefined
+    const stillOpen = new Promise<'still open'>((resolve) => (timer = setTimeout(() => resolve('still open'), PATIENT_MS)))
+    try {
+      return await Promise.race([server.close().then(() => 'closed' as const), stillOpen])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
 
   it('resolves while a hang request is still open, cutting that request off', async () => {
     const server = await start({ mode: { kind: 'hang' } })
     const pending = get(server.url, { deadlineMs: 10_000 })
-    await vi.waitFor(() => expect(server.requests).toBe(1))
+    await vi.waitFor(() => expect(server.requests).toBe(1), PATIENTLY)
     expect(await raceClose(server)).toBe('closed')
     await expect(pending).rejects.toThrow()
   })
@@ -223,7 +230,7 @@ describe('JwksServer.close', () => {
   it('resolves while a trickle response is mid-stream', async () => {
     const server = await start({ mode: { kind: 'trickle', intervalMs: 10, totalMs: 60_000 } })
     const pending = get(server.url, { deadlineMs: 10_000 })
-    await vi.waitFor(() => expect(server.requests).toBe(1))
+    await vi.waitFor(() => expect(server.requests).toBe(1), PATIENTLY)
     expect(await raceClose(server)).toBe('closed')
     await expect(pending).rejects.toThrow()
   })

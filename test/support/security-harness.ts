@@ -5,6 +5,7 @@ import type { CheckAuth } from '../../lib/check-auth.js'
 import type { JwtOptions } from '../../lib/settings/config.js'
 import type { Settings } from '../../lib/settings/env.js'
 import { jsonLogger, LogLevel, type Logger } from '../../lib/observe/logger.js'
+import { PATIENT_JWKS } from './patience.js'
 
 export const NOW_MS = Date.UTC(2025, 0, 15, 12, 0, 0)
 export const NOW_S = NOW_MS / 1000
@@ -107,7 +108,8 @@ export function harness(audit: LogAudit, settings: Settings, options: HarnessOpt
   }
   // Secrets and key material must never be logged; URLs (origin and path) and other settings may be, by design.
   audit.forbid(settings.CUBEJS_API_SECRET, settings.CUBEJS_JWT_KEY, ...(settings.CUBEJS_API_SECRETS ?? '').split(','))
-  const frozen = Object.freeze({ ...settings })
+  // A remote JWKS fetch gets a patient timeout unless the test sets one: a busy CPU must not turn Allow into an error.
+  const frozen = Object.freeze({ ...PATIENT_JWKS, ...settings })
   const handler = createAuthorizer({
     settings: () => frozen,
     now: () => clock.ms,

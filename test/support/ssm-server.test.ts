@@ -7,7 +7,8 @@ import {
   type SSMClientConfig,
 } from '@aws-sdk/client-ssm'
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
-import { startSsmServer, type SsmServer } from './ssm-server.js'
+import { startSsmServer, type SsmServer } from './ssm-server.mjs'
+import { HANG_TIMEOUT_MS, PATIENTLY } from './patience.js'
 
 const START_MS = 1_700_000_000_000
 const SECRET = 'cube-api-secret-value-0123456789abcdef0123456789abcdef0123456789'
@@ -252,7 +253,8 @@ describe('SSM test server: faults', () => {
 
   it('sees the SDK retry a timed-out request as a transient error', async () => {
     server.setFault({ kind: 'hang' })
-    const c = client({ maxAttempts: 2, requestHandler: { requestTimeout: 100, throwOnRequestTimeout: true } })
+    // Each attempt must reach the server before it times out, or it would not be counted: a busy CPU needs time.
+    const c = client({ maxAttempts: 2, requestHandler: { requestTimeout: HANG_TIMEOUT_MS, throwOnRequestTimeout: true } })
 
     await expect(getSecret(c)).rejects.toMatchObject({ name: 'TimeoutError' })
     expect(server.callCount()).toBe(2)
@@ -261,7 +263,7 @@ describe('SSM test server: faults', () => {
   it('closes while a request hangs, failing that request instead of waiting for it', async () => {
     server.setFault({ kind: 'hang' })
     const pending = getSecret(client()).then(() => 'answered', () => 'failed')
-    await vi.waitFor(() => expect(server.callCount()).toBe(1))
+    await vi.waitFor(() => expect(server.callCount()).toBe(1), PATIENTLY)
 
     await server.close()
 

@@ -1,23 +1,26 @@
 // JwksCache with the real fetcher against a real JWKS server on 127.0.0.1, on an injected clock, counting fetches.
 import { describe, expect, it } from 'vitest'
-import { parseJwksTuning, type JwksTuning } from '../../../lib/settings/jwks.js'
+import { parseJwksTuning } from '../../../lib/settings/jwks.js'
 import { AuthorizerError, ErrorCode } from '../../../lib/errors.js'
 import { JwksCache, MAX_RETRY_BACKOFF_SECONDS } from '../../../lib/jwks/cache.js'
 import { MAX_SKIP_LINES } from '../../../lib/jwks/log.js'
 import type { Logger, LogFields } from '../../../lib/observe/logger.js'
 import { generateJwk, startJwksServer, type JwksServer, type JwksServerOptions } from '../../support/jwks-server.js'
 import { closedAfterEach } from '../../support/closed-after-each.js'
+import type { Settings } from '../../../lib/settings/env.js'
+import { HANG_TIMEOUT_MS, PATIENT_JWKS } from '../../support/patience.js'
 
 const track = closedAfterEach()
 const serve = async (options: JwksServerOptions = {}): Promise<JwksServer> => track(await startJwksServer(options))
 
 type Line = { level: string; message: string } & LogFields
 
-function harness(url: string, tuning: Partial<JwksTuning> = {}) {
+/** A cache on `settings` (the AUTHORIZER_JWKS_* names) with a patient fetch timeout unless the test sets one. */
+function harness(url: string, settings: Settings = {}) {
   let clockMs = 1_700_000_000_000
   const lines: Line[] = []
   const logger: Logger = { log: (level, message, fields) => lines.push({ level, message, ...fields }) }
-  const cache = new JwksCache(url, { ...parseJwksTuning({}), ...tuning }, { now: () => clockMs, logger })
+  const cache = new JwksCache(url, parseJwksTuning({ ...PATIENT_JWKS, ...settings }), { now: () => clockMs, logger })
   return {
     cache,
     lines,
@@ -114,7 +117,7 @@ describe('JwksCache freshness', () => {
 
   it('uses AUTHORIZER_JWKS_MAX_AGE_SECONDS instead of Cache-Control when set', async () => {
     const server = await serve({ keys: ONE, headers: { 'Cache-Control': 'max-age=600' } })
-    const { cache, advanceSeconds } = harness(server.url, parseJwksTuning({ AUTHORIZER_JWKS_MAX_AGE_SECONDS: '60' }))
+    const { cache, advanceSeconds } = harness(server.url, { AUTHORIZER_JWKS_MAX_AGE_SECONDS: '60' })
     await cache.keysFor('key-a')
     advanceSeconds(59)
     await cache.keysFor('key-a')
@@ -126,7 +129,7 @@ describe('JwksCache freshness', () => {
 
   it('refetches on every call, reporting the keys fresh, with AUTHORIZER_JWKS_MAX_AGE_SECONDS=0', async () => {
     const server = await serve({ keys: ONE, headers: { 'Cache-Control': 'max-age=600' } })
-    const { cache } = harness(server.url, parseJwksTuning({ AUTHORIZER_JWKS_MAX_AGE_SECONDS: '0' }))
+    const { cache } = harness(server.url, { AUTHORIZER_JWKS_MAX_AGE_SECONDS: '0' })
     for (let i = 0; i < 3; i += 1) expect((await cache.keysFor('key-a')).freshness).toBe('fresh')
     expect(server.requests).toBe(3)
   })
@@ -143,9 +146,9 @@ describe('JwksCache freshness', () => {
     expect(sets.every((set) => set.freshness === 'fresh' && set.keys.length === 2)).toBe(true)
   })
 
-  it('answers a call with a known kid after the fetch timeout when the refresh hangs, with the previous keys as stale', { timeout: 5000 }, async () => {
+  it('answers a call with a known kid after the fetch timeout when the refresh hangs, with the previous keys as stale', async () => {
     const server = await serve({ keys: ONE })
-    const { cache, advanceSeconds } = harness(server.url, { timeoutMs: 200 })
+    const { cache, advanceSeconds } = harness(server.url, { AUTHORIZER_JWKS_TIMEOUT_MS: String(HANG_TIMEOUT_MS) })
     await cache.keysFor('key-a')
     server.setMode({ kind: 'hang' })
     advanceSeconds(300)
@@ -171,7 +174,7 @@ describe('JwksCache rotation', () => {
 
   it('honours AUTHORIZER_JWKS_COOLDOWN_SECONDS', async () => {
     const server = await serve({ keys: ONE })
-    const { cache, advanceSeconds } = harness(server.url, parseJwksTuning({ AUTHORIZER_JWKS_COOLDOWN_SECONDS: '5' }))
+    const { cache, advanceSeconds } = harness(server.url, { AUTHORIZER_JWKS_COOLDOWN_SECONDS: '5' })
     await cache.keysFor('key-a')
     advanceSeconds(5)
     await cache.keysFor('unknown')
@@ -255,9 +258,9 @@ describe('JwksCache outages', () => {
     expect((await unavailable(cache.keysFor('key-a'))).message).toBe(`JWKS fetch failed: ${reason}`)
   })
 
-  it('fails a cold call against a hung server once the fetch timeout has passed', { timeout: 5000 }, async () => {
+  it('fails a cold call against a hung server once the fetch timeout has passed', async () => {
     const server = await serve({ mode: { kind: 'hang' } })
-    const { cache } = harness(server.url, { timeoutMs: 200 })
+    const { cache } = harness(server.url, { AUTHORIZER_JWKS_TIMEOUT_MS: '200' })
     expect((await unavailable(cache.keysFor('key-a'))).message).toBe('JWKS fetch failed: timeout')
   })
 
@@ -313,7 +316,7 @@ describe('JwksCache outages', () => {
 
   it('fails once the keys are stale for longer than AUTHORIZER_JWKS_STALE_SECONDS, and then tries on every call', async () => {
     const server = await serve({ keys: ONE })
-    const { cache, advanceSeconds } = harness(server.url, parseJwksTuning({ AUTHORIZER_JWKS_STALE_SECONDS: '3600' }))
+    const { cache, advanceSeconds } = harness(server.url, { AUTHORIZER_JWKS_STALE_SECONDS: '3600' })
     await cache.keysFor('key-a')
     server.setMode({ kind: 'status', status: 500 })
     advanceSeconds(300 + 3599)
@@ -328,7 +331,7 @@ describe('JwksCache outages', () => {
 
   it('serves no stale keys at all with AUTHORIZER_JWKS_STALE_SECONDS=0', async () => {
     const server = await serve({ keys: ONE })
-    const { cache, advanceSeconds } = harness(server.url, parseJwksTuning({ AUTHORIZER_JWKS_STALE_SECONDS: '0' }))
+    const { cache, advanceSeconds } = harness(server.url, { AUTHORIZER_JWKS_STALE_SECONDS: '0' })
     await cache.keysFor('key-a')
     server.setMode({ kind: 'status', status: 500 })
     advanceSeconds(300)

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest'
 import { fetchJwks, JwksFetchError, MAX_JWKS_BYTES, parseMaxAge, remainingLifetime } from '../../../lib/jwks/fetch.js'
 import { generateJwk, startJwksServer, trapServer, type JwksServerOptions } from '../../support/jwks-server.js'
 import { closedAfterEach } from '../../support/closed-after-each.js'
+import { HANG_TIMEOUT_MS, PATIENT_MS } from '../../support/patience.js'
 
 const track = closedAfterEach()
 const serve = async (options: JwksServerOptions = {}) => track(await startJwksServer(options))
@@ -24,19 +25,19 @@ async function failure(promise: Promise<unknown>): Promise<JwksFetchError> {
 describe('fetchJwks', () => {
   it('returns the keys array, the status and no lifetime when the server sends no Cache-Control', async () => {
     const server = await serve({ keys: JWKS })
-    const response = await fetchJwks(server.url, 2000)
+    const response = await fetchJwks(server.url, PATIENT_MS)
     expect(response).toEqual({ status: 200, jwks: { keys: [publicJwk] }, maxAgeSeconds: undefined })
     expect(server.requests).toBe(1)
   })
 
   it('returns the Cache-Control max-age as the lifetime', async () => {
     const server = await serve({ keys: JWKS, headers: { 'Cache-Control': 'public, max-age=600, must-revalidate' } })
-    expect((await fetchJwks(server.url, 2000)).maxAgeSeconds).toBe(600)
+    expect((await fetchJwks(server.url, PATIENT_MS)).maxAgeSeconds).toBe(600)
   })
 
   it('subtracts the Age a CDN reports from max-age', async () => {
     const server = await serve({ keys: JWKS, headers: { 'Cache-Control': 'max-age=600', Age: '550' } })
-    expect((await fetchJwks(server.url, 2000)).maxAgeSeconds).toBe(50)
+    expect((await fetchJwks(server.url, PATIENT_MS)).maxAgeSeconds).toBe(50)
   })
 
   it.each([
@@ -46,34 +47,34 @@ describe('fetchJwks', () => {
     [503, 'unexpected status'],
   ])('rejects HTTP %i as %s', async (status, reason) => {
     const server = await serve({ keys: JWKS, mode: { kind: 'status', status } })
-    const error = await failure(fetchJwks(server.url, 2000))
+    const error = await failure(fetchJwks(server.url, PATIENT_MS))
     expect(error.message).toBe(reason)
     expect(error.status).toBe(status)
   })
 
   it('rejects an HTML page served with 200', async () => {
     const server = await serve({ mode: { kind: 'html' } })
-    expect((await failure(fetchJwks(server.url, 2000))).message).toBe('body is not JSON')
+    expect((await failure(fetchJwks(server.url, PATIENT_MS))).message).toBe('body is not JSON')
   })
 
   it('rejects a truncated JSON body', async () => {
     const server = await serve({ mode: { kind: 'garbage' } })
-    expect((await failure(fetchJwks(server.url, 2000))).message).toBe('body is not JSON')
+    expect((await failure(fetchJwks(server.url, PATIENT_MS))).message).toBe('body is not JSON')
   })
 
   it('rejects JSON without a keys array', async () => {
     const server = await serve({ mode: { kind: 'noKeys' } })
-    expect((await failure(fetchJwks(server.url, 2000))).message).toBe('body has no keys array')
+    expect((await failure(fetchJwks(server.url, PATIENT_MS))).message).toBe('body has no keys array')
   })
 
   it('rejects a keys member that is not an array', async () => {
     const server = await serve({ keys: { keys: 'nope' } as unknown as { keys: object[] } })
-    expect((await failure(fetchJwks(server.url, 2000))).message).toBe('body has no keys array')
+    expect((await failure(fetchJwks(server.url, PATIENT_MS))).message).toBe('body has no keys array')
   })
 
   it('rejects a 5 MB body as too large', async () => {
     const server = await serve({ keys: JWKS, mode: { kind: 'huge', bytes: 5_000_000 } })
-    const error = await failure(fetchJwks(server.url, 5000))
+    const error = await failure(fetchJwks(server.url, PATIENT_MS))
     expect(error.message).toBe('response too large')
     expect(error.status).toBe(200)
   })
@@ -105,32 +106,33 @@ describe('fetchJwks', () => {
   it('accepts a body just under the cap', async () => {
     const padding = 'x'.repeat(MAX_JWKS_BYTES - JSON.stringify(JWKS).length - 100)
     const server = await serve({ keys: { keys: [{ ...publicJwk, x_padding: padding }] } })
-    expect((await fetchJwks(server.url, 2000)).jwks.keys).toHaveLength(1)
+    expect((await fetchJwks(server.url, PATIENT_MS)).jwks.keys).toHaveLength(1)
   })
 
-  it('times out on a server that accepts the request and never answers', { timeout: 5000 }, async () => {
+  it('times out on a server that accepts the request and never answers', async () => {
     const server = await serve({ mode: { kind: 'hang' } })
     const error = await failure(fetchJwks(server.url, 200))
     expect(error.message).toBe('timeout')
     expect(error.status).toBeUndefined()
   })
 
-  it('times out on a body that trickles for a minute: the deadline covers the whole download', { timeout: 5000 }, async () => {
+  it('times out on a body that trickles for a minute: the deadline covers the whole download', async () => {
     const server = await serve({ keys: JWKS, mode: { kind: 'trickle', intervalMs: 10, totalMs: 60_000 } })
-    const error = await failure(fetchJwks(server.url, 300))
+    // Long enough for the status line to arrive first on a busy CPU; a minute of trickle still outlasts it.
+    const error = await failure(fetchJwks(server.url, HANG_TIMEOUT_MS))
     expect(error.message).toBe('timeout')
     expect(error.status).toBe(200)
   })
 
   it('succeeds when a slow server answers within the timeout', async () => {
     const server = await serve({ keys: JWKS, mode: { kind: 'delay', ms: 50 } })
-    expect((await fetchJwks(server.url, 2000)).jwks.keys).toHaveLength(1)
+    expect((await fetchJwks(server.url, PATIENT_MS)).jwks.keys).toHaveLength(1)
   })
 
   it('refuses a redirect and never contacts its target', async () => {
     const trap = track(await trapServer())
     const server = await serve({ mode: { kind: 'redirect', location: trap.url } })
-    const error = await failure(fetchJwks(server.url, 2000))
+    const error = await failure(fetchJwks(server.url, PATIENT_MS))
     expect(error.message).toBe('redirect refused')
     expect(error.status).toBe(302)
     expect(trap.requests).toBe(0)
@@ -140,12 +142,12 @@ describe('fetchJwks', () => {
     const server = await serve()
     const url = server.url
     await server.close()
-    expect((await failure(fetchJwks(url, 2000))).message).toBe('connection failed')
+    expect((await failure(fetchJwks(url, PATIENT_MS))).message).toBe('connection failed')
   })
 
   it('reports a plain-http server reached over https as a connection failure', async () => {
     const server = await serve({ keys: JWKS })
-    expect((await failure(fetchJwks(server.url.replace('http:', 'https:'), 2000))).message).toBe('connection failed')
+    expect((await failure(fetchJwks(server.url.replace('http:', 'https:'), PATIENT_MS))).message).toBe('connection failed')
   })
 })
 

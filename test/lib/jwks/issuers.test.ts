@@ -7,6 +7,7 @@ import { ErrorCode } from '../../../lib/errors.js'
 import { generateJwk, startJwksServer } from '../../support/jwks-server.js'
 import { capturedLogger, restTokenEvent, signed } from '../../support/tokens.js'
 import { closedAfterEach } from '../../support/closed-after-each.js'
+import { PATIENT_JWKS } from '../../support/patience.js'
 
 const ISSUER_A = 'https://tenant-a.example.auth0.com/'
 const ISSUER_B = 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_B'
@@ -22,7 +23,7 @@ async function setup() {
   const a = await tenant('key-a')
   const b = await tenant('key-b')
   const log = capturedLogger()
-  const settings: Settings = { AUTHORIZER_JWK_URLS: JSON.stringify({ [ISSUER_A]: a.server.url, [ISSUER_B]: b.server.url }), AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }
+  const settings: Settings = { AUTHORIZER_JWK_URLS: JSON.stringify({ [ISSUER_A]: a.server.url, [ISSUER_B]: b.server.url }), AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true', ...PATIENT_JWKS }
   const handler = createAuthorizer({ settings: () => settings, logger: log.logger })
   const outcome = (token: string) =>
     handler(restTokenEvent(`Bearer ${token}`)).then((r) => `allow:${(r as { principalId: string }).principalId}`, (e: Error) => e.message)

@@ -73,6 +73,25 @@ describe('parseKeySetting with PEM public keys', () => {
   it('refuses PEM armour around garbage', () => {
     expectConfigError(() => parseKeySetting('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', SETTING, noSkips))
   })
+
+  it('hints at real line breaks when a PEM holds literal backslash-n sequences, without quoting the value', async () => {
+    const { pem } = await keyPair('ES256')
+    const oneLine = pem.trim().split('\n').join('\\n')
+    expect(oneLine).not.toContain('\n')
+    expectConfigError(() => parseKeySetting(oneLine, SETTING, noSkips))
+    const message = (() => {
+      try {
+        parseKeySetting(oneLine, SETTING, noSkips)
+      } catch (error) {
+        return (error as Error).message
+      }
+      return ''
+    })()
+    expect(message).toContain('literal \\n (backslash-n): put real line breaks in the value')
+    for (const line of pem.split('\n').filter((l) => l.length > 8 && !l.startsWith('-----'))) expect(message).not.toContain(line)
+    // A PEM that is broken in another way gets no such hint.
+    expect(() => parseKeySetting('-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----', SETTING, noSkips)).toThrow(/^(?!.*backslash-n)/)
+  })
 })
 
 describe('parseKeySetting with X.509 certificates made by openssl', () => {

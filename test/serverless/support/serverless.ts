@@ -11,6 +11,8 @@ export const ROOT = fileURLToPath(new URL('../../..', import.meta.url))
 export const SLS_BIN = join(ROOT, 'node_modules/serverless/bin/serverless.js')
 /** The compiled config-schema validator (~2 s to build) is content-addressed and written atomically, so runs share it. */
 const SCHEMA_CACHE_DIR = join(tmpdir(), 'cube-jwt-authorizer-sls-schema-cache')
+/** Catches a hung CLI, not a slow one: a framework start-up takes seconds alone and far longer on a busy CPU. */
+const CLI_TIMEOUT_MS = 240_000
 
 export interface SlsRun {
   readonly code: number | null
@@ -40,7 +42,7 @@ export function runServerless(args: readonly string[], options: { cwd: string; e
     let stderr = ''
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk))
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk))
-    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 60_000)
+    const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? CLI_TIMEOUT_MS)
     child.on('error', reject)
     child.on('close', (code) => {
       clearTimeout(timer)
@@ -113,7 +115,7 @@ export async function startOffline(options: { cwd: string; env: Record<string, s
       resolve(match[1])
     }
     const onExit = (code: number | null) => fail(`serverless-offline exited early (${String(code)})`)
-    const timer = setTimeout(() => fail('serverless-offline did not become ready'), options.timeoutMs ?? 45_000)
+    const timer = setTimeout(() => fail('serverless-offline did not become ready'), options.timeoutMs ?? CLI_TIMEOUT_MS)
     function cleanup() {
       clearTimeout(timer)
       child.stderr?.off('data', onData)

@@ -1,56 +1,13 @@
-// Local SSM Parameter Store (AWS JSON 1.1 over node:http) so tests drive the real @aws-sdk/client-ssm with no AWS account.
+// Local SSM Parameter Store (AWS JSON 1.1 over node:http): tests drive the real @aws-sdk/client-ssm against it, and
+// `npm run dev:ssm` serves it. Plain JavaScript so that Node runs it as it is; its types are in ssm-server.d.mts.
 import { randomUUID } from 'node:crypto'
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http'
-
-export type ParameterType = 'String' | 'SecureString'
-
-/** A fault hits every later request, or only the next `times` of them. */
-export type SsmFault = { times?: number } & (
-  | { kind: 'throttle' | 'error500' | 'accessDenied' | 'kms' | 'hang' }
-  | { kind: 'delay'; ms: number }
-  | { kind: 'rateLimit'; tps: number; burst: number }
-)
-
-/** The request fields the supported operations read, recorded as the client sent them (not validated). */
-export interface SsmRequestBody {
-  Name?: string; Names?: string[]; WithDecryption?: boolean
-  Path?: string; Recursive?: boolean; MaxResults?: number; NextToken?: string
-}
-
-export interface SsmCall {
-  target: string
-  body: SsmRequestBody
-  signed: boolean; // an Authorization header was present; the SigV4 signature is never checked
-}
-
-export interface SsmServerOptions {
-  parameters?: Record<string, string | { value: string; type: ParameterType }>
-  region?: string
-  accountId?: string
-  /** Clock for LastModifiedDate and the rateLimit token bucket, so tests can move time instead of waiting. */
-  nowMs?: () => number
-}
-
-export interface SsmServer {
-  readonly url: string
-  readonly calls: readonly SsmCall[]
-  callCount(target?: string): number
-  setParameter(name: string, value: string, type?: ParameterType): void
-  deleteParameter(name: string): void
-  setFault(fault: SsmFault | undefined): void
-  close(): Promise<void>
-}
-
-interface StoredParameter { value: string; type: ParameterType; version: number; modifiedMs: number }
-interface Reply { status: number; body: object; errorType?: string }
-type Decision = { kind: 'answer'; delayMs: number } | { kind: 'hang' } | { kind: 'reject'; reply: Reply }
-interface ActiveFault { spec: SsmFault; remaining: number; tokens: number; refilledMs: number }
+import { createServer } from 'node:http'
 
 const MAX_NAMES_PER_GET_PARAMETERS = 10
 const DEFAULT_PAGE_SIZE = 10
 
-const ok = (body: object): Reply => ({ status: 200, body })
-const awsError = (status: number, type: string, message?: string): Reply =>
+const ok = (body) => ({ status: 200, body })
+const awsError = (status, type, message) =>
   ({ status, errorType: type, body: message === undefined ? { __type: type } : { __type: type, message } })
 
 const FAULT_REPLIES = {
@@ -58,35 +15,35 @@ const FAULT_REPLIES = {
   error500: awsError(500, 'InternalServerError'),
   accessDenied: awsError(400, 'AccessDeniedException', 'User is not authorized to perform: ssm:GetParameters'),
   kms: awsError(400, 'InvalidKeyId', 'The KMS key that encrypts the parameter is disabled or not accessible'),
-} as const
+}
 
-async function readBody(req: IncomingMessage): Promise<SsmRequestBody | undefined> {
-  const chunks: Buffer[] = []
-  for await (const chunk of req) chunks.push(Buffer.from(chunk as Uint8Array))
+async function readBody(req) {
+  const chunks = []
+  for await (const chunk of req) chunks.push(Buffer.from(chunk))
   try {
-    const parsed: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')
-    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? (parsed as SsmRequestBody) : undefined
+    const parsed = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}')
+    return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) ? parsed : undefined
   } catch {
     return undefined
   }
 }
 
-function send(res: ServerResponse, reply: Reply): void {
+function send(res, reply) {
   if (res.destroyed) return
-  const headers: Record<string, string> = { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() }
+  const headers = { 'Content-Type': 'application/x-amz-json-1.1', 'x-amzn-RequestId': randomUUID() }
   if (reply.errorType !== undefined) headers['x-amzn-ErrorType'] = reply.errorType
   res.writeHead(reply.status, headers).end(JSON.stringify(reply.body))
 }
 
-export async function startSsmServer(options: SsmServerOptions = {}): Promise<SsmServer> {
+export async function startSsmServer(options = {}) {
   const nowMs = options.nowMs ?? Date.now
   const arnPrefix = `arn:aws:ssm:${options.region ?? 'us-east-1'}:${options.accountId ?? '123456789012'}:parameter`
-  const store = new Map<string, StoredParameter>()
-  const calls: SsmCall[] = []
-  const timers = new Set<NodeJS.Timeout>()
-  let fault: ActiveFault | undefined
+  const store = new Map()
+  const calls = []
+  const timers = new Set()
+  let fault
 
-  const setParameter = (name: string, value: string, type: ParameterType = 'SecureString'): void => {
+  const setParameter = (name, value, type = 'SecureString') => {
     store.set(name, { value, type, version: (store.get(name)?.version ?? 0) + 1, modifiedMs: nowMs() })
   }
   for (const [name, p] of Object.entries(options.parameters ?? {})) {
@@ -94,7 +51,7 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
   }
 
   // Without decryption SSM returns ciphertext; the placeholder lets tests prove WithDecryption was sent.
-  const toWire = (name: string, p: StoredParameter, decrypt: boolean) => ({
+  const toWire = (name, p, decrypt) => ({
     Name: name,
     Type: p.type,
     Value: p.type === 'SecureString' && !decrypt ? Buffer.from(`kms:${p.value}`).toString('base64') : p.value,
@@ -104,10 +61,10 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
     LastModifiedDate: p.modifiedMs / 1000,
   })
 
-  const wire = (names: string[], decrypt: boolean) =>
+  const wire = (names, decrypt) =>
     names.flatMap((n) => { const p = store.get(n); return p ? [toWire(n, p, decrypt)] : []; })
 
-  const operations = new Map<string, (body: SsmRequestBody) => Reply>([
+  const operations = new Map([
     ['GetParameters', ({ Names = [], WithDecryption = false }) => {
       if (Names.length < 1 || Names.length > MAX_NAMES_PER_GET_PARAMETERS) {
         return awsError(400, 'ValidationException', `Names must hold 1 to ${MAX_NAMES_PER_GET_PARAMETERS} names, got ${Names.length}`)
@@ -131,7 +88,7 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
   ])
 
   // Refill continuously at tps, capped at burst; a request needs one whole token.
-  const takeToken = (state: ActiveFault, tps: number, burst: number): boolean => {
+  const takeToken = (state, tps, burst) => {
     const now = nowMs()
     state.tokens = Math.min(burst, state.tokens + ((now - state.refilledMs) / 1000) * tps)
     state.refilledMs = now
@@ -140,7 +97,7 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
     return true
   }
 
-  const decide = (): Decision => {
+  const decide = () => {
     const current = fault
     if (current === undefined) return { kind: 'answer', delayMs: 0 }
     current.remaining -= 1
@@ -155,16 +112,17 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
     }
   }
 
-  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+  const handle = async (req, res) => {
     const header = req.headers['x-amz-target']
     const target = (typeof header === 'string' ? header : '').replace(/^AmazonSSM\./, '')
     const body = await readBody(req)
+    await options.beforeRequest?.()
     calls.push({ target, body: body ?? {}, signed: req.headers.authorization !== undefined })
     const decision = decide()
     if (decision.kind === 'hang') return; // the socket stays open until the client gives up or close() destroys it
     if (decision.kind === 'reject') return send(res, decision.reply)
     if (decision.delayMs > 0) {
-      await new Promise<void>((resolve) => {
+      await new Promise((resolve) => {
         const timer = setTimeout(() => { timers.delete(timer); resolve(); }, decision.delayMs)
         timers.add(timer)
       })
@@ -175,9 +133,9 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
   }
 
   const server = createServer((req, res) => { handle(req, res).catch(() => res.destroy()); })
-  await new Promise<void>((resolve, reject) => {
+  await new Promise((resolve, reject) => {
     server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
+    server.listen(options.port ?? 0, '127.0.0.1', () => resolve())
   })
   const address = server.address()
   if (address === null || typeof address === 'string') throw new Error('SSM test server has no TCP address')
@@ -192,7 +150,7 @@ export async function startSsmServer(options: SsmServerOptions = {}): Promise<Ss
       if (spec?.times !== undefined && !(spec.times >= 1)) throw new RangeError('fault times must be at least 1')
       fault = spec && { spec, remaining: spec.times ?? Infinity, tokens: spec.kind === 'rateLimit' ? spec.burst : 0, refilledMs: nowMs() }
     },
-    close: () => new Promise<void>((resolve, reject) => {
+    close: () => new Promise((resolve, reject) => {
       for (const timer of timers) clearTimeout(timer)
       if (!server.listening) return resolve()
       server.close((err) => (err ? reject(err) : resolve()))
