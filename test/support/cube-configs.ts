@@ -86,7 +86,8 @@ export async function buildConfigs(servers: Servers, now: number): Promise<Confi
     ],
   })
   const weak = await exponentOne(jOther, { sub: 'forged', aud: AUDIENCE, iss: ISSUERS[0], exp: now + 3600 })
-  servers.weakRsa.setKeys({ keys: [weak.publicJwk] })
+  // A good key beside it keeps the set usable, so refusing the weak key is a 401 for its tokens, not a 500 for all.
+  servers.weakRsa.setKeys({ keys: [jwk(jRsa, { kid: 'r1' }), weak.publicJwk] })
   const jwksSigners: Signer[] = [...rsaSigners(jRsa, 'r1'), { alg: 'ES256', key: jEc.privateKey, kid: 'e1' }]
   const jwksForeign: Signer[] = [...rsaSigners(jOther, 'r1'), { alg: 'ES256', key: ecOther.privateKey, kid: 'e1' }]
   const jwksProfile: Profile = { signers: jwksSigners, foreign: jwksForeign, jwks: true, ...claimsProfile }
@@ -171,7 +172,10 @@ export async function buildConfigs(servers: Servers, now: number): Promise<Confi
     { name: 'CUBEJS_JWT_KEY as PEM RSA of 1024 bits', settings: { CUBEJS_JWT_KEY: smallPem }, profile: { signers: [{ alg: 'RS256', key: small.privateKey }], foreign: rsaSigners(rsaOther) }, mutations: ['valid', 'expired'], declare: always({ difference: 'rsa-key-size' }) },
     {
       name: 'CUBEJS_JWK_URL with an RSA key of exponent 1', settings: { CUBEJS_JWK_URL: servers.weakRsa.url, ...claimsRules }, profile: jwksProfile, mutations: [],
-      extra: async () => [await one('a signature forged from the digest alone', { valid: false, difference: 'rsa-exponent', awaitsI12: true }, weak.token)],
+      extra: async () => [
+        await one('a signature forged from the digest alone', { valid: false, difference: 'rsa-exponent', awaitsI12: true }, weak.token),
+        await one('a token of the good key beside it', { valid: true }, await r1(good)),
+      ],
     },
     {
       name: 'CUBEJS_JWT_ALGS and CUBEJS_JWT_ISSUER lists with spaces', settings: { CUBEJS_JWT_KEY: rsa.pem, CUBEJS_JWT_ALGS: 'RS256, PS256', CUBEJS_JWT_ISSUER: ISSUERS.join(', ') }, profile: { signers: [], foreign: [] }, mutations: [],
