@@ -1,8 +1,9 @@
 // Every key setting Cube supports, as configurations for the Cube differential test, with the keys that sign for them.
-import { createHash, createPublicKey, generateKeyPairSync, randomBytes, type KeyObject } from 'node:crypto'
+import { createPublicKey, randomBytes } from 'node:crypto'
 import type { JwksServer } from './jwks-server.js'
 import { keyedWith, mint, type Case, type Context, type Declaration, type Profile, type Signer } from './cube-tokens.js'
-import { pair, selfSignedCertificate, type Pair } from './security-tokens.js'
+import { exponentOne, keyMaterial, openSsh } from './cube-keys.js'
+import type { Pair } from './security-tokens.js'
 
 export interface Config {
   readonly name: string
@@ -32,29 +33,6 @@ const always = (declaration: Declaration) => () => declaration
 const whenValid = (declaration: Declaration) => (_m: string, made: Case) => (made.valid ? declaration : {})
 const one = async (label: string, made: Omit<Case, 'label' | 'headers'>, token: string): Promise<Case> => ({ label, headers: { Authorization: `Bearer ${token}` }, ...made })
 
-/** An OpenSSH `ssh-ed25519` public key line (RFC 4253 string encoding). */
-function openSsh(publicKey: KeyObject): string {
-  const raw = Buffer.from(String(publicKey.export({ format: 'jwk' }).x), 'base64url')
-  const field = (b: Buffer) => {
-    const length = Buffer.alloc(4)
-    length.writeUInt32BE(b.length)
-    return Buffer.concat([length, b])
-  }
-  return `ssh-ed25519 ${Buffer.concat([field(Buffer.from('ssh-ed25519')), field(raw)]).toString('base64')} ops@example`
-}
-
-/** An RSA JWK with e = 1 and a token "signed" for it: with e = 1 the signature is simply the padded digest (EMSA-PKCS1-v1_5). */
-async function exponentOne(p: Pair, claims: object) {
-  const modulus = Buffer.from(String(p.jwk.n), 'base64url')
-  const publicJwk = { kty: 'RSA', n: p.jwk.n, e: 'AQ', kid: 'e-one' }
-  const header = Buffer.from(JSON.stringify({ alg: 'RS256', kid: 'e-one' })).toString('base64url')
-  const input = `${header}.${Buffer.from(JSON.stringify(claims)).toString('base64url')}`
-  const digest = createHash('sha256').update(input).digest()
-  const info = Buffer.concat([Buffer.from('3031300d060960864801650304020105000420', 'hex'), digest])
-  const em = Buffer.concat([Buffer.from([0, 1]), Buffer.alloc(modulus.length - info.length - 3, 0xff), Buffer.from([0]), info])
-  return { publicJwk, token: `${input}.${em.toString('base64url')}` }
-}
-
 export interface Servers {
   readonly main: JwksServer
   readonly kidless: JwksServer
@@ -64,13 +42,7 @@ export interface Servers {
 }
 
 export async function buildConfigs(servers: Servers, now: number): Promise<Config[]> {
-  const [rsa, rsaOther, ec, ecOther, ec384, ed, edOther, jRsa, jEc, jOther] = await Promise.all([
-    pair('RS256'), pair('RS256'), pair('ES256'), pair('ES256'), pair('ES384'), pair('Ed25519'), pair('Ed25519'), pair('RS256'), pair('ES256'), pair('RS256'),
-  ])
-  const cert = selfSignedCertificate('cube-differential')
-  // jose refuses to make RSA keys under 2048 bits; node:crypto does not.
-  const small = generateKeyPairSync('rsa', { modulusLength: 1024 })
-  const smallPem = small.publicKey.export({ format: 'pem', type: 'spki' }).toString()
+  const { rsa, rsaOther, ec, ecOther, ec384, ed, edOther, jRsa, jEc, jOther, cert, small, smallPem } = await keyMaterial()
   const [a, b, c] = [secret(), secret(), secret()]
   const claimsRules = { CUBEJS_JWT_AUDIENCE: AUDIENCE, CUBEJS_JWT_ISSUER: ISSUERS.join(',') }
   const claimsProfile = { audience: AUDIENCE, issuers: ISSUERS }
@@ -85,7 +57,7 @@ export async function buildConfigs(servers: Servers, now: number): Promise<Confi
       { ...small.publicKey.export({ format: 'jwk' }), kid: 'small' },
     ],
   })
-  const weak = await exponentOne(jOther, { sub: 'forged', aud: AUDIENCE, iss: ISSUERS[0], exp: now + 3600 })
+  const weak = exponentOne(jOther, { sub: 'forged', aud: AUDIENCE, iss: ISSUERS[0], exp: now + 3600 })
   // A good key beside it keeps the set usable, so refusing the weak key is a 401 for its tokens, not a 500 for all.
   servers.weakRsa.setKeys({ keys: [jwk(jRsa, { kid: 'r1' }), weak.publicJwk] })
   const jwksSigners: Signer[] = [...rsaSigners(jRsa, 'r1'), { alg: 'ES256', key: jEc.privateKey, kid: 'e1' }]
