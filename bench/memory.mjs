@@ -26,7 +26,7 @@ childMain(async ({ distDir, supportDir, invocations, floodInvocations }) => {
   try {
     const steady = await loadHandler(distDir, { CUBEJS_API_SECRET: hs.secret, CUBEJS_JWT_ISSUER: ISSUER }, 'memory-static')
     // A 1 s kid-miss cooldown (instead of 30 s) lets the flood outlast several cooldowns: refetches happen and must not leak.
-    const jwks = await loadHandler(distDir, { CUBEJS_JWK_URL: server.url, CUBEJS_JWT_ISSUER: ISSUER, AUTHORIZER_JWKS_COOLDOWN_SECONDS: '1' }, 'memory-jwks')
+    const jwks = await loadHandler(distDir, { CUBEJS_JWK_URL: server.url, CUBEJS_JWT_ISSUER: ISSUER, AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true', AUTHORIZER_JWKS_COOLDOWN_SECONDS: '1' }, 'memory-jwks')
     // Every steady token is distinct (own jti and sub), so a per-token cache or log buffer would show up as growth.
     let serial = 0
     const steadyEvent = () => {

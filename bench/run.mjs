@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url'
 import { runBundle } from './bundle.mjs'
 import { runBurst } from './burst-run.mjs'
 import { runCold } from './cold.mjs'
+import { resolveColdNode } from './lib/cold-node.mjs'
 import { runChild, versionOf } from './lib/env.mjs'
 import { prepare } from './lib/prepare.mjs'
 import { fmtBytes, fmtMs, fmtNs, fmtRatio, fmtSpread, median, table } from './lib/stats.mjs'
@@ -14,6 +15,17 @@ const QUICK = process.argv.includes('--quick')
 // --write: also put this run's tables into BENCHMARKS.md, between the results markers.
 const WRITE = process.argv.includes('--write')
 const MARKERS = ['<!-- bench:results:start -->', '<!-- bench:results:end -->']
+/** The value of `--name value` or `--name=value`, else the environment variable. */
+const option = (name, envName) => {
+  const at = process.argv.findIndex((arg) => arg === name || arg.startsWith(`${name}=`))
+  if (at < 0) return process.env[envName]
+  return process.argv[at].includes('=') ? process.argv[at].slice(name.length + 1) : process.argv[at + 1]
+}
+// --cold-node 24 (or BENCH_COLD_NODE=24, or a path): section 3's children run on that Node, e.g. Lambda's nodejs24.x.
+const COLD_NODE = resolveColdNode(option('--cold-node', 'BENCH_COLD_NODE'))
+// --cold-only: the versions and section 3 only (a quick look at cold start on another Node); never written to the file.
+const COLD_ONLY = process.argv.includes('--cold-only')
+if (COLD_ONLY && WRITE) throw new Error('--write records a full run: drop --cold-only')
 const SETTINGS = {
   warmRounds: QUICK ? 3 : 21,
   warmTargetMs: QUICK ? 15 : 20,
@@ -46,6 +58,7 @@ function printVersions() {
   const cpu = cpus()[0]?.model ?? 'unknown'
   print(table(['component', 'version'], [
     ['node', process.version],
+    ['node (section 3 children)', COLD_NODE.version],
     ['V8 / OpenSSL', `${process.versions.v8} / ${process.versions.openssl}`],
     ['machine', `${availableParallelism()} × ${cpu}, ${process.platform}-${process.arch}`],
     ['jose', versionOf('jose')],
@@ -126,7 +139,7 @@ function printJwks({ jwks }) {
 }
 
 function printCold({ cold, sdkChunks, firstDecision }) {
-  section('3. Cold start: whole-process wall time of a fresh node importing the bundle (ratio to an empty handler)')
+  section(`3. Cold start: whole-process wall time of a fresh node ${COLD_NODE.version} importing the bundle (ratio to an empty handler)`)
   const rows = cold.map((r) => {
     const compared = r.base !== null
     return [r.name, fmtMs(r.medianMs), compared ? r.base : '', compared ? fmtRatio(r.medianRatio) : '', compared ? fmtSpread(r.ratios) : '',
@@ -216,7 +229,7 @@ async function writeResults() {
   const start = text.indexOf(MARKERS[0])
   const end = text.indexOf(MARKERS[1])
   if (start === -1 || end < start) throw new Error(`BENCHMARKS.md lacks the ${MARKERS.join(' … ')} markers`)
-  const stamp = `Run of ${new Date().toISOString().slice(0, 10)}.`
+  const stamp = `Run of ${new Date().toISOString().slice(0, 10)}: sections 1, 2, 4, 5 and 6 on Node ${process.version}, section 3 (cold start) on Node ${COLD_NODE.version}.`
   await writeFile(file, `${text.slice(0, start + MARKERS[0].length)}\n${stamp}\n${output.join('\n')}\n${text.slice(end)}`)
   process.stdout.write('BENCHMARKS.md updated.\n')
 }
@@ -226,19 +239,23 @@ const prep = await prepare()
 try {
   const input = { distDir: prep.distDir, supportDir: prep.supportDir, sdkOnly: prep.sdkOnly }
   printVersions()
-  const warm = await runChild(here('./warm.mjs'), { ...input, rounds: SETTINGS.warmRounds, targetMs: SETTINGS.warmTargetMs, warmupMs: SETTINGS.warmupMs })
-  printWarm(warm)
-  printJwks(warm)
-  const cold = await runCold({ ...input, rounds: SETTINGS.coldRounds, firstDecisionRuns: SETTINGS.firstDecisionRuns })
+  if (!COLD_ONLY) {
+    const warm = await runChild(here('./warm.mjs'), { ...input, rounds: SETTINGS.warmRounds, targetMs: SETTINGS.warmTargetMs, warmupMs: SETTINGS.warmupMs })
+    printWarm(warm)
+    printJwks(warm)
+  }
+  const cold = await runCold({ ...input, rounds: SETTINGS.coldRounds, firstDecisionRuns: SETTINGS.firstDecisionRuns, node: COLD_NODE.path })
   printCold(cold)
-  printMemory(await runChild(here('./memory.mjs'), { ...input, invocations: SETTINGS.memoryInvocations, floodInvocations: SETTINGS.floodInvocations }, { execArgv: ['--expose-gc'] }))
-  printBundle(await runBundle({ ...input, ssmLoaded: cold.sdkChunks }))
-  printBurst(await runBurst({ ...input, scenarios: SETTINGS.burstScenarios }))
+  if (!COLD_ONLY) {
+    printMemory(await runChild(here('./memory.mjs'), { ...input, invocations: SETTINGS.memoryInvocations, floodInvocations: SETTINGS.floodInvocations }, { execArgv: ['--expose-gc'] }))
+    printBundle(await runBundle({ ...input, ssmLoaded: cold.sdkChunks }))
+    printBurst(await runBurst({ ...input, scenarios: SETTINGS.burstScenarios }))
+  }
   section('Summary')
   print(table(['goal', 'result', 'measured'], verdicts.map((v) => [v.goal, v.result, v.detail])))
   const misses = verdicts.filter((v) => v.result === 'MISS').length
   print(`\nLoad average at end: ${loadavg().map((x) => x.toFixed(2)).join(' / ')}.`)
-  print(`${verdicts.length - misses} PASS, ${misses} MISS; bench took ${((performance.now() - started) / 1000).toFixed(0)} s${QUICK ? ' (--quick)' : ''}.`)
+  print(`${verdicts.length - misses} PASS, ${misses} MISS; bench took ${((performance.now() - started) / 1000).toFixed(0)} s${QUICK ? ' (--quick)' : ''}${COLD_ONLY ? ' (--cold-only)' : ''}.`)
   if (WRITE) await writeResults()
 } finally {
   await prep.cleanup()

@@ -14,6 +14,7 @@ import { jsonLogger, safeKid, type LogFields, type Logger } from './logger.js'
 import { metricsConfigOrOff, parseMetricsConfig } from './config-metrics.js'
 import { withMetrics } from './metrics.js'
 import { tokenAgeSeconds } from './claims.js'
+import { optOutWarnings } from './opt-outs.js'
 import { buildRuntime, type Runtime } from './runtime.js'
 import { buildSecurityContext, safeCopy } from './security-context.js'
 import { verifyTokenWithJson, type VerifyProgress } from './verify.js'
@@ -41,16 +42,18 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
   const defaultLogger = withMetrics(options.logger ?? jsonLogger(), metricsConfigOrOff(env), now)
   const settingsOf = options.settings ?? startDefaultSource(env, { now, logger: defaultLogger, jwksCaches, jwksFetcher: options.jwksFetcher, jwkUrl: options.jwt?.jwkUrl })
   let current: { settings: Settings; runtime: Runtime; logger: Logger } | undefined
-  let devModeWarned = false
+  const warned = new Set<string>()
 
   function runtimeFor(settings: Settings) {
     if (current !== undefined && sameSettings(current.settings, settings)) return current
     const runtime = buildRuntime(settings, options.jwt, { now, logger: defaultLogger, jwksFetcher: options.jwksFetcher, jwksCaches })
     const logger = withMetrics(options.logger ?? jsonLogger(runtime.config.logLevel), parseMetricsConfig(settings), now)
-    // Dev mode lets token-less requests in; make it impossible to miss in the logs, once per cold start (not per reload).
-    if (runtime.config.devMode && !devModeWarned) {
-      logger.log('warn', 'dev_mode', { detail: 'CUBEJS_DEV_MODE=true: requests without a token are allowed' })
-      devModeWarned = true
+    // Each security opt-out (dev mode, weak keys, any issuer or audience) is impossible to miss in the logs and the
+    // metrics: once per cold start (not per settings reload).
+    for (const warning of optOutWarnings(runtime.config)) {
+      if (warned.has(warning.message)) continue
+      logger.log('warn', warning.message, { detail: warning.detail })
+      warned.add(warning.message)
     }
     current = { settings, runtime, logger }
     return current

@@ -4,7 +4,9 @@ import type { Settings } from './config-env.js'
 import { parseBoolean, parseChoice, parseInteger, parseList, parseNonEmptyList, parseOptional } from './config-values.js'
 import { configError } from './errors.js'
 import { LogLevel } from './logger.js'
-import { frozenKeys, parseKeySetting, secretKey, type SkipReporter, type VerifyKey } from './keys.js'
+import { frozenKeys, isJwksText, parseKeySetting, refuseKeyText, secretKey, type SkipReporter, type VerifyKey } from './keys.js'
+import { KidRule } from './select-key.js'
+import { applyHmacStrength, MIN_HMAC_KEY_BYTES } from './hmac-strength.js'
 import { PolicyScope } from './policy.js'
 import { parseJwksSource, type JwksSource } from './config-jwks.js'
 
@@ -23,7 +25,7 @@ export const ResponseFormat = { IAM: 'iam', SIMPLE: 'simple' } as const
 export type ResponseFormat = (typeof ResponseFormat)[keyof typeof ResponseFormat]
 
 export type KeySource =
-  | { readonly kind: 'static'; readonly keys: readonly VerifyKey[]; readonly setting: string }
+  | { readonly kind: 'static'; readonly keys: readonly VerifyKey[]; readonly setting: string; readonly kidRule: KidRule }
   | { readonly kind: 'jwks'; readonly jwks: JwksSource }
 
 export interface Config {
@@ -39,13 +41,26 @@ export interface Config {
   readonly requireExp: boolean
   readonly policyScope: PolicyScope
   readonly logLevel: LogLevel
+  /** Security opt-outs (each logged as a warning at every cold start). */
+  readonly allowWeakHmacKey: boolean
+  readonly allowAnyIssuer: boolean
+  readonly allowAnyAudience: boolean
 }
 
 const ASYMMETRIC_ALGORITHMS = SUPPORTED_ALGORITHMS.filter((alg) => !alg.startsWith('HS'))
 
 // Deeply frozen so that nothing holding the config (runtime, caches, checkAuth) can widen the accepted keys.
-function staticSource(keys: readonly VerifyKey[], setting: string): KeySource {
-  return Object.freeze({ kind: 'static', keys: frozenKeys(keys), setting })
+function staticSource(keys: readonly VerifyKey[], setting: string, kidRule: KidRule = KidRule.IGNORE): KeySource {
+  return Object.freeze({ kind: 'static', keys: frozenKeys(keys), setting, kidRule })
+}
+
+/** RFC 7518 §3.2 on the static keys: secrets too short for every HMAC algorithm drop out; none left is an error. */
+function strongKeys(source: KeySource, allowWeak: boolean, onSkip: SkipReporter): KeySource {
+  if (source.kind !== 'static') return source
+  const keys = applyHmacStrength(source.keys, allowWeak, (index, reason) => onSkip(index, reason, source.setting))
+  if (keys.length === 0)
+    throw configError(source.setting, `is shorter than ${MIN_HMAC_KEY_BYTES.HS256} bytes, too short for any HMAC algorithm (RFC 7518 §3.2): use a longer secret (npm run -s token -- --generate-secret), or set AUTHORIZER_ALLOW_WEAK_HMAC_KEY=true`)
+  return staticSource(keys, source.setting, source.kidRule)
 }
 
 function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporter): KeySource {
@@ -53,7 +68,10 @@ function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporte
   if (jwks !== undefined) return Object.freeze({ kind: 'jwks', jwks })
   // Cube combines code options and settings with ||, so an empty code option falls back to the setting.
   const key = parseOptional(jwt.key) ?? parseOptional(settings.CUBEJS_JWT_KEY)
-  if (key !== undefined) return staticSource(parseKeySetting(key, 'CUBEJS_JWT_KEY', onSkip), 'CUBEJS_JWT_KEY')
+  // A single key (PEM, one JWK, a secret) ignores the token's kid, as in Cube; a JWKS chooses by exact kid.
+  if (key !== undefined) return staticSource(parseKeySetting(key, 'CUBEJS_JWT_KEY', onSkip), 'CUBEJS_JWT_KEY', isJwksText(key.trim()) ? KidRule.EXACT : KidRule.IGNORE)
+  // Checked before the comma split: the pieces of a JWK (`"kty":"RSA"`) would each look harmless.
+  if (settings.CUBEJS_API_SECRETS !== undefined) refuseKeyText(settings.CUBEJS_API_SECRETS, 'CUBEJS_API_SECRETS')
   const secrets = parseList(settings.CUBEJS_API_SECRETS ?? '')
   if (secrets.length > 0) return staticSource(secrets.map((s) => secretKey(s, 'CUBEJS_API_SECRETS')), 'CUBEJS_API_SECRETS')
   const secret = settings.CUBEJS_API_SECRET
@@ -69,6 +87,8 @@ function parseAlgorithms(settings: Settings, jwt: JwtOptions, keySource: KeySour
     if (!SUPPORTED_ALGORITHMS.includes(alg)) throw configError('CUBEJS_JWT_ALGS', `names an unsupported algorithm (supported: ${SUPPORTED_ALGORITHMS.join(', ')})`)
   }
   const allowed = explicit.filter((alg) => usable.includes(alg))
+  if (allowed.length === 0 && keySource.kind === 'static' && explicit.some((alg) => alg.startsWith('HS')) && keySource.keys.some((k) => k.key.type === 'secret'))
+    throw configError(keySource.setting, 'is too short for every HMAC algorithm CUBEJS_JWT_ALGS allows (RFC 7518 §3.2: HS256 needs 32 bytes, HS384 48, HS512 64)')
   if (allowed.length === 0) throw configError('CUBEJS_JWT_ALGS', 'allows no algorithm that the configured key can verify')
   return allowed
 }
@@ -79,13 +99,32 @@ function parseIssuers(settings: Settings, jwt: JwtOptions): readonly string[] | 
   return issuers === undefined ? undefined : Object.freeze(issuers)
 }
 
+/**
+ * With a remote JWKS the identity provider signs tokens for every application and token type of the tenant: without an
+ * issuer and an audience any of them would pass (aws-jwt-verify requires both too). AUTHORIZER_JWK_URLS pins issuers.
+ */
+function requireIssuerAndAudience(keySource: KeySource, issuers: readonly string[] | undefined, audience: string | undefined, allowAnyIssuer: boolean, allowAnyAudience: boolean): void {
+  if (keySource.kind !== 'jwks') return
+  const urlSetting = keySource.jwks.url !== undefined ? 'CUBEJS_JWK_URL' : 'AUTHORIZER_JWK_URLS'
+  if (keySource.jwks.url !== undefined && issuers === undefined && !allowAnyIssuer)
+    throw configError('CUBEJS_JWT_ISSUER', 'is required with CUBEJS_JWK_URL (the iss of your tokens); to accept any issuer set AUTHORIZER_ALLOW_ANY_ISSUER=true')
+  if (audience === undefined && !allowAnyAudience)
+    throw configError('CUBEJS_JWT_AUDIENCE', `is required with ${urlSetting} (the aud of your tokens); to accept any audience set AUTHORIZER_ALLOW_ANY_AUDIENCE=true`)
+}
+
 export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}): Config {
-  const keySource = parseKeySource(settings, jwt, onSkip)
+  const allowWeakHmacKey = parseBoolean('AUTHORIZER_ALLOW_WEAK_HMAC_KEY', settings.AUTHORIZER_ALLOW_WEAK_HMAC_KEY, false)
+  const allowAnyIssuer = parseBoolean('AUTHORIZER_ALLOW_ANY_ISSUER', settings.AUTHORIZER_ALLOW_ANY_ISSUER, false)
+  const allowAnyAudience = parseBoolean('AUTHORIZER_ALLOW_ANY_AUDIENCE', settings.AUTHORIZER_ALLOW_ANY_AUDIENCE, false)
+  const keySource = strongKeys(parseKeySource(settings, jwt, onSkip), allowWeakHmacKey, onSkip)
+  const audience = parseOptional(jwt.audience) ?? parseOptional(settings.CUBEJS_JWT_AUDIENCE)
+  const issuers = parseIssuers(settings, jwt)
+  requireIssuerAndAudience(keySource, issuers, audience, allowAnyIssuer, allowAnyAudience)
   return Object.freeze({
     keySource,
     algorithms: Object.freeze(parseAlgorithms(settings, jwt, keySource)),
-    audience: parseOptional(jwt.audience) ?? parseOptional(settings.CUBEJS_JWT_AUDIENCE),
-    issuers: parseIssuers(settings, jwt),
+    audience,
+    issuers,
     subject: parseOptional(jwt.subject) ?? parseOptional(settings.CUBEJS_JWT_SUBJECT),
     claimsNamespace: parseOptional(jwt.claimsNamespace) ?? parseOptional(settings.CUBEJS_JWT_CLAIMS_NAMESPACE),
     devMode: parseBoolean('CUBEJS_DEV_MODE', settings.CUBEJS_DEV_MODE, false),
@@ -94,5 +133,8 @@ export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: Sk
     requireExp: parseBoolean('AUTHORIZER_REQUIRE_EXP', settings.AUTHORIZER_REQUIRE_EXP, false),
     policyScope: parseChoice('AUTHORIZER_POLICY_SCOPE', settings.AUTHORIZER_POLICY_SCOPE, Object.values(PolicyScope), PolicyScope.STAGE),
     logLevel: parseChoice('AUTHORIZER_LOG_LEVEL', settings.AUTHORIZER_LOG_LEVEL, Object.values(LogLevel), LogLevel.INFO),
+    allowWeakHmacKey,
+    allowAnyIssuer,
+    allowAnyAudience,
   })
 }

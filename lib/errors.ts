@@ -3,6 +3,7 @@
 export const ErrorCode = {
   TOKEN_MISSING: 'token_missing',
   TOKEN_MALFORMED: 'token_malformed',
+  CREDENTIALS_AMBIGUOUS: 'credentials_ambiguous',
   ALG_NOT_ALLOWED: 'alg_not_allowed',
   KEY_NOT_FOUND: 'key_not_found',
   SIGNATURE_INVALID: 'signature_invalid',

@@ -1,6 +1,7 @@
 // Recognises API Gateway authorizer events and extracts the bearer token and the ARN the policy applies to.
 import { AuthorizerError, ErrorCode } from './errors.js'
 import { isPlainObject } from './is-plain-object.js'
+import { parseCredential, requestCredential } from './credential.js'
 
 export const EventKind = {
   REST_TOKEN: 'rest_token',
@@ -19,50 +20,11 @@ export interface AuthorizerRequest {
 }
 
 type Headers = Record<string, unknown> | null | undefined
-type MultiHeaders = Record<string, unknown> | null | undefined
-
-/** Cube's own header wins, as in Cube's gateway; names are matched in any case because clients and proxies vary. */
-const HEADER_PRIORITY = ['x-cube-authorization', 'authorization'] as const
-
-function headerValues(headers: Headers, multi: MultiHeaders, name: string): string[] {
-  const values: string[] = []
-  if (isPlainObject(multi)) {
-    for (const [key, value] of Object.entries(multi)) {
-      if (key.toLowerCase() === name && Array.isArray(value)) values.push(...value.filter((v) => typeof v === 'string'))
-    }
-  }
-  if (values.length === 0 && isPlainObject(headers)) {
-    for (const [key, value] of Object.entries(headers)) {
-      if (key.toLowerCase() === name && typeof value === 'string') values.push(value)
-    }
-  }
-  return values
-}
-
-function fromHeaders(headers: Headers, multi: MultiHeaders): string | undefined {
-  for (const name of HEADER_PRIORITY) {
-    const values = [...new Set(headerValues(headers, multi, name))]
-    if (values.length > 1) throw new AuthorizerError(ErrorCode.TOKEN_MALFORMED, `several ${name} headers`)
-    if (values.length === 1 && (values[0] ?? '').trim() !== '') return values[0]
-  }
-  return undefined
-}
-
-/** `Bearer <jwt>` in any case, or a bare `<jwt>` as @cubejs-client/core sends it; anything else is malformed. */
-export function parseCredential(value: string | undefined): string | undefined {
-  if (value === undefined) return undefined
-  const trimmed = value.trim()
-  if (trimmed === '') return undefined
-  const match = /^bearer[ \t]+(\S+)$/i.exec(trimmed)
-  if (match?.[1] !== undefined) return match[1]
-  if (/\s/.test(trimmed)) throw new AuthorizerError(ErrorCode.TOKEN_MALFORMED, 'unsupported authorization scheme')
-  return trimmed
-}
 
 export function parseEvent(event: unknown): AuthorizerRequest {
   if (!isPlainObject(event)) throw new AuthorizerError(ErrorCode.EVENT_UNKNOWN, 'event is not an object')
   if (event.version === '2.0' && typeof event.routeArn === 'string') {
-    return { kind: EventKind.HTTP_REQUEST, arn: event.routeArn, token: parseCredential(fromHeaders(event.headers as Headers, undefined)) }
+    return { kind: EventKind.HTTP_REQUEST, arn: event.routeArn, token: requestCredential(event.headers as Headers, undefined) }
   }
   if (typeof event.methodArn !== 'string') throw new AuthorizerError(ErrorCode.EVENT_UNKNOWN, 'event has no methodArn or routeArn')
   if (event.type === 'TOKEN') {
@@ -72,7 +34,7 @@ export function parseEvent(event: unknown): AuthorizerRequest {
   if (event.type === 'REQUEST') {
     const context = isPlainObject(event.requestContext) ? event.requestContext : {}
     const kind = typeof context.connectionId === 'string' ? EventKind.WEBSOCKET_REQUEST : EventKind.REST_REQUEST
-    const token = parseCredential(fromHeaders(event.headers as Headers, event.multiValueHeaders as MultiHeaders))
+    const token = requestCredential(event.headers as Headers, event.multiValueHeaders as Headers)
     return { kind, arn: event.methodArn, token }
   }
   throw new AuthorizerError(ErrorCode.EVENT_UNKNOWN, 'event type is neither TOKEN nor REQUEST')

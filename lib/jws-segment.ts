@@ -15,6 +15,12 @@ export function decodeSegment(segment: string, what: string): Buffer {
   return Buffer.from(segment, 'base64url')
 }
 
+/** Strict, canonical base64url of any text (a JWK's `k`): the rules of token segments; undefined when it breaks them. */
+export function strictBase64url(text: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1 || !canonicalEnd(text)) return undefined
+  return Buffer.from(text, 'base64url')
+}
+
 const BASE64URL_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'
 /** Unused low bits of the last character, by segment length % 4 (1 never gets here). */
 const UNUSED_BITS: readonly number[] = [0, 0, 4, 2]

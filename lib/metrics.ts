@@ -19,6 +19,8 @@ function timed(count: string, duration: string, fields: LogFields) {
   return [{ name: count, unit: 'Count' as const, value: 1 }, ...(ms === undefined ? [] : [{ name: duration, unit: 'Milliseconds' as const, value: ms }])]
 }
 
+const optOut = (name: string): MetricSet => ({ rollups: [['OptOut']], dimensions: { OptOut: name }, values: [{ name: 'OptOuts', unit: 'Count', value: 1 }] })
+
 /**
  * The events worth a metric, keyed by log message. Every dimension value is a code from a closed set (outcomes and
  * reason codes), never a claim or URL, so the number of metric series stays bounded whatever traffic arrives.
@@ -33,6 +35,11 @@ const FROM_LOG: Readonly<Record<string, (fields: LogFields) => MetricSet>> = {
   ssm_load: (f) => ({ rollups: [['Outcome']], dimensions: { Outcome: 'ok' }, values: timed('SsmLoads', 'SsmLoadDuration', f) }),
   ssm_load_failed: (f) => ({ rollups: [['Outcome']], dimensions: { Outcome: 'failed' }, values: timed('SsmLoads', 'SsmLoadDuration', f) }),
   ssm_throttled: (f) => ({ rollups: [['Outcome']], dimensions: { Outcome: 'throttled' }, values: timed('SsmLoads', 'SsmLoadDuration', f) }),
+  // Security opt-outs, once per cold start each: an alarm on OptOuts > 0 finds every deployment that weakens a default.
+  dev_mode: () => optOut('dev_mode'),
+  weak_hmac_key: () => optOut('weak_hmac_key'),
+  any_issuer: () => optOut('any_issuer'),
+  any_audience: () => optOut('any_audience'),
 }
 
 /** One EMF document: CloudWatch Logs turns it into metric data points, no API call and no extra latency. */

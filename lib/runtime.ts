@@ -6,6 +6,7 @@ import { AuthorizerError, ErrorCode } from './errors.js'
 import { JwksCache } from './jwks-cache.js'
 import type { JwksFetcher } from './jwks-fetch.js'
 import type { Logger } from './logger.js'
+import { KidRule } from './select-key.js'
 import type { VerifyOptions } from './verify.js'
 
 export const KeyState = { STATIC: 'static', FRESH: 'fresh', STALE: 'stale' } as const
@@ -37,10 +38,11 @@ export function jwksCacheFor(url: string, tuning: JwksTuning, deps: RuntimeDeps)
 }
 
 export function buildRuntime(settings: Settings, jwt: JwtOptions | undefined, deps: RuntimeDeps): Runtime {
-  const config = parseConfig(settings, jwt, (index, reason) =>
-    deps.logger.log('warn', 'key_skipped', { setting: 'CUBEJS_JWT_KEY', index, reason }),
+  const config = parseConfig(settings, jwt, (index, reason, setting = 'CUBEJS_JWT_KEY') =>
+    deps.logger.log('warn', 'key_skipped', { setting, index, reason }),
   )
-  return { config, verifyOptions: Object.freeze({ ...config, keysFor: keyResolver(config, deps) }) }
+  const kidRule = config.keySource.kind === 'static' ? config.keySource.kidRule : KidRule.REQUIRED
+  return { config, verifyOptions: Object.freeze({ ...config, kidRule, keysFor: keyResolver(config, deps) }) }
 }
 
 /** `issuer` reads the (not yet verified) `iss`, only needed when issuers map to their own key sets. */

@@ -3,7 +3,7 @@ import { checkClaims, type ClaimRules } from './claims.js'
 import { AuthorizerError, ErrorCode } from './errors.js'
 import { decodeJws, decodePayload, verifySignature, type DecodedJws, type DecodedPayload } from './jws.js'
 import type { VerifyKey } from './keys.js'
-import { selectKeys } from './select-key.js'
+import { KidRule, selectKeys } from './select-key.js'
 
 export interface VerifiedToken {
   readonly alg: string
@@ -18,6 +18,8 @@ export interface VerifiedTokenWithJson extends VerifiedToken {
 
 export interface VerifyOptions extends ClaimRules {
   readonly algorithms: readonly string[]
+  /** How the token's kid chooses among the keys (see select-key.ts); default EXACT. */
+  readonly kidRule?: KidRule
   /**
    * Resolves the candidate key set for a kid (static keys, or a JWKS cache, possibly chosen by the unverified `iss`);
    * it may note in `progress.keys` where the keys came from.
@@ -69,7 +71,7 @@ export function verifyTokenWithJson(
 const isKeyList = (found: readonly VerifyKey[] | Promise<readonly VerifyKey[]>): found is readonly VerifyKey[] => Array.isArray(found)
 
 function verifyWithKeys(jws: DecodedJws, keys: readonly VerifyKey[], decoded: DecodedPayload | undefined, options: VerifyOptions, nowSeconds: number): VerifiedTokenWithJson {
-  const candidates = selectKeys(keys, jws.kid, jws.alg)
+  const candidates = selectKeys(keys, jws.kid, jws.alg, options.kidRule ?? KidRule.EXACT)
   if (candidates.length === 0) throw new AuthorizerError(ErrorCode.KEY_NOT_FOUND, 'no key for kid and alg')
   if (!anyVerifies(jws, candidates)) throw new AuthorizerError(ErrorCode.SIGNATURE_INVALID, 'signature invalid')
   const { claims, json } = decoded ?? decodePayload(jws)

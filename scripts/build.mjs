@@ -1,4 +1,4 @@
-// Bundles each Lambda entry point handlers/<name>.ts into dist/<name>.mjs (ESM, Node 20) with esbuild, plus local-only CJS shims.
+// Bundles each Lambda entry point handlers/<name>.ts into dist/<name>.mjs (ESM, target Node 22) with esbuild, plus local-only CJS shims.
 import { build } from 'esbuild'
 import { readdir, rm, writeFile } from 'node:fs/promises'
 import { BUNDLE_OPTIONS } from './bundle-options.mjs'

@@ -5,7 +5,7 @@ export const BUNDLE_OPTIONS = Object.freeze({
   splitting: true,
   format: 'esm',
   platform: 'node',
-  target: 'node20',
+  target: 'node22',
   // The AWS SDK's ESM builds are smaller and avoid "Dynamic require of node:https" inside an ESM bundle.
   mainFields: ['module', 'main'],
   outExtension: { '.js': '.mjs' },

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // Mints an HS256 token the way Cube's docs do, signed with CUBEJS_API_SECRET: npm run token -- --sub alice --claims '{"tenant":"acme"}'
 import { SignJWT } from 'jose'
+import { randomBytes } from 'node:crypto'
 import { parseArgs } from 'node:util'
 
 const usage = `Usage: npm run -s token -- [--sub <subject>] [--claims '<json object>'] [--namespace <claims namespace>]
                            [--expires-in <30d|12h|900s|never>] [--aud <audience>] [--iss <issuer>] [--alg HS256|HS384|HS512]
-Signs with CUBEJS_API_SECRET (or the first of CUBEJS_API_SECRETS) and prints the token.`
+Signs with CUBEJS_API_SECRET (or the first of CUBEJS_API_SECRETS) and prints the token.
+       npm run -s token -- --generate-secret   prints a new random 64-character secret for CUBEJS_API_SECRET.`
 
 function fail(message) {
   process.stderr.write(`${message}\n\n${usage}\n`)
@@ -23,11 +25,17 @@ try {
       aud: { type: 'string' },
       iss: { type: 'string' },
       alg: { type: 'string', default: 'HS256' },
+      'generate-secret': { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },
   }))
 } catch (error) {
   fail(error.message)
+}
+if (values['generate-secret']) {
+  // 64 base64url characters; the authorizer uses a secret's UTF-8 bytes, so 64 bytes: enough for HS512 (RFC 7518 §3.2).
+  process.stdout.write(`${randomBytes(48).toString('base64url')}\n`)
+  process.exit(0)
 }
 if (values.help) {
   process.stdout.write(`${usage}\n`)

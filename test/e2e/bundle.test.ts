@@ -19,7 +19,7 @@ import {
 } from '../support/tokens.js'
 import { closedAfterEach } from '../support/closed-after-each.js'
 
-const SECRET = 'e2e-secret-4b9f27c1d8a3'
+const SECRET = 'e2e-secret-4b9f27c1d8a3-0123456789abcdef0123456789abcdef01234567'
 
 const results = (run: BundleRun) => run.outcomes.map((outcome) => (outcome.ok ? outcome.result : outcome.error))
 const decisions = (run: BundleRun) => run.logs.filter((entry) => entry.message === 'decision')
@@ -64,7 +64,7 @@ describe('dist/authorizer.mjs with CUBEJS_API_SECRET', () => {
     const context = { securityContext: JSON.stringify(claims), ...claims }
     const run = await runBundle({ CUBEJS_API_SECRET: SECRET }, [
       restTokenEvent(`Bearer ${token}`),
-      restRequestEvent({ 'X-Cube-Authorization': token, Authorization: 'Bearer not-the-token' }),
+      restRequestEvent({ 'X-Cube-Authorization': token, Authorization: `Bearer ${token}` }),
       websocketConnectEvent({ Authorization: `bearer ${token}` }),
       httpApiEvent({ Authorization: `Bearer ${token}` }),
     ])
@@ -76,6 +76,18 @@ describe('dist/authorizer.mjs with CUBEJS_API_SECRET', () => {
     ])
     expect(decisions(run).map((entry) => entry.event)).toStrictEqual(['rest_token', 'rest_request', 'websocket_request', 'http_request'])
     expectNoLeak(run, [token], [SECRET])
+  })
+
+  it('answers 401 (credentials_ambiguous) when X-Cube-Authorization and Authorization carry different credentials', async () => {
+    const token = await hs256(SECRET, { sub: 'user-7', tenant: 'acme' })
+    const run = await runBundle({ CUBEJS_API_SECRET: SECRET }, [
+      restRequestEvent({ 'X-Cube-Authorization': token, Authorization: 'Bearer not-the-token' }),
+      httpApiEvent({ 'x-cube-authorization': `Bearer ${token}`, authorization: 'Basic dXNlcjpwYXNz' }),
+      websocketConnectEvent({ 'X-Cube-Authorization': token, Authorization: 'Bearer undefined' }),
+    ])
+    expect(results(run)).toStrictEqual([unauthorized, unauthorized, unauthorized])
+    expect(decisions(run).map((entry) => entry.reason)).toStrictEqual(['credentials_ambiguous', 'credentials_ambiguous', 'credentials_ambiguous'])
+    expectNoLeak(run, [token, 'not-the-token', 'dXNlcjpwYXNz'], [SECRET])
   })
 
   it('answers HTTP API events in simple format when AUTHORIZER_RESPONSE_FORMAT=simple', async () => {
@@ -97,7 +109,7 @@ describe('dist/authorizer.mjs with CUBEJS_API_SECRET', () => {
     const now = Math.floor(Date.now() / 1000)
     const token = jwt.sign({ role: 'viewer' }, SECRET, { expiresIn: '1d' })
     const tampered = withPayload(token, { role: 'admin', iat: now, exp: now + 86_400 })
-    const foreign = jwt.sign({ role: 'admin' }, 'not-the-secret-8e1f', { expiresIn: '1d' })
+    const foreign = jwt.sign({ role: 'admin' }, 'not-the-secret-8e1f-0123456789abcdef0123456789abcdef0123456789ab', { expiresIn: '1d' })
     const expired = jwt.sign({ role: 'admin', exp: now - 1 }, SECRET)
     const badSignature = withBadSignature(token)
     const tokens = [tampered, foreign, expired, badSignature]
@@ -111,7 +123,7 @@ describe('dist/authorizer.mjs with CUBEJS_API_SECRET', () => {
       'token_missing',
       'token_missing',
     ])
-    expectNoLeak(run, [token, ...tokens], [SECRET, 'not-the-secret-8e1f'])
+    expectNoLeak(run, [token, ...tokens], [SECRET, 'not-the-secret-8e1f-0123456789abcdef0123456789abcdef0123456789ab'])
   })
 
   it('answers an event of unknown shape with an error that is not Unauthorized', async () => {
@@ -185,7 +197,7 @@ describe('dist/authorizer.mjs with CUBEJS_JWK_URL', () => {
     const { privateKey, publicJwk } = await generateJwk('RS256', 'kid-e2e')
     const server = track(await startJwksServer({ keys: { keys: [publicJwk] } }))
     const tokens = await Promise.all(['a', 'b', 'c', 'd', 'e'].map((sub) => signed('RS256', privateKey, { sub }, { kid: 'kid-e2e' })))
-    const run = await runBundle({ CUBEJS_JWK_URL: server.url }, tokens.map((token) => restTokenEvent(`Bearer ${token}`)))
+    const run = await runBundle({ CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }, tokens.map((token) => restTokenEvent(`Bearer ${token}`)))
     expect(results(run)).toStrictEqual(['a', 'b', 'c', 'd', 'e'].map((sub) => iam(sub, 'Allow', REST_STAGE_RESOURCE, { securityContext: `{"sub":"${sub}"}`, sub })))
     expect(server.requests).toBe(1)
     expectNoLeak(run, tokens, [])
@@ -197,7 +209,7 @@ describe('dist/authorizer.mjs with CUBEJS_JWK_URL', () => {
     const server = track(await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'delay', ms: 300 } }))
     const tokens = await Promise.all(['a', 'b', 'c', 'd'].map((sub) => signed('ES256', privateKey, { sub }, { kid: 'kid-e2e' })))
     const events = tokens.map((token) => httpApiEvent({ authorization: `Bearer ${token}` }))
-    const run = await runBundle({ CUBEJS_JWK_URL: server.url }, events, { concurrent: true })
+    const run = await runBundle({ CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }, events, { concurrent: true })
     expect(results(run)).toStrictEqual(['a', 'b', 'c', 'd'].map((sub) => iam(sub, 'Allow', HTTP_STAGE_RESOURCE, { securityContext: `{"sub":"${sub}"}`, sub })))
     expect(server.requests).toBe(1)
     expect(run.logs.filter((entry) => entry.message === 'jwks_fetch').map((entry) => entry.outcome)).toStrictEqual(['ok'])
@@ -207,8 +219,23 @@ describe('dist/authorizer.mjs with CUBEJS_JWK_URL', () => {
     const { privateKey, publicJwk } = await generateJwk('RS256', 'kid-e2e')
     const server = track(await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'status', status: 503 } }))
     const token = await signed('RS256', privateKey, { sub: 'a' }, { kid: 'kid-e2e' })
-    const run = await runBundle({ CUBEJS_JWK_URL: server.url }, [restTokenEvent(`Bearer ${token}`)])
+    const run = await runBundle({ CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }, [restTokenEvent(`Bearer ${token}`)])
     expect(results(run)).toStrictEqual([{ type: 'Error', message: 'Authorizer error: jwks_unavailable' }])
     expectNoLeak(run, [token], [])
+  })
+})
+
+describe('dist/authorizer.mjs on the Node the suite runs on', () => {
+  // .ci/run runs the suite a second time on Node 24 from the npm registry (Lambda's nodejs24.x) with
+  // AUTHORIZER_EXPECT_NODE_MAJOR=24; without it, the bundle must run on the Node that runs the tests.
+  const expectedMajor = process.env.AUTHORIZER_EXPECT_NODE_MAJOR ?? process.versions.node.split('.')[0]
+
+  it(`allows a valid token on Node ${String(expectedMajor)}, in the child and in the test process alike`, async () => {
+    const token = await hs256(SECRET, { sub: 'node-check' })
+    const run = await runBundle({ CUBEJS_API_SECRET: SECRET }, [restTokenEvent(`Bearer ${token}`)])
+    expect(run.nodeVersion).toMatch(/^v\d+\.\d+\.\d+$/)
+    expect(run.nodeVersion.slice(1).split('.')[0]).toBe(expectedMajor)
+    expect(process.versions.node.split('.')[0]).toBe(expectedMajor)
+    expect(results(run)).toStrictEqual([iam('node-check', 'Allow', REST_STAGE_RESOURCE, { securityContext: '{"sub":"node-check"}', sub: 'node-check' })])
   })
 })

@@ -5,7 +5,7 @@ import { generateJwk, startJwksServer, type JwksServer } from '../support/jwks-s
 import { startSsmServer, type SsmServer } from '../support/ssm-server.js'
 import { hs256, restTokenEvent, signed, withBadSignature } from '../support/tokens.js'
 
-const SECRET = 'metrics-secret-4e1b8c0d27'
+const SECRET = 'metrics-secret-4e1b8c0d27-0123456789abcdef0123456789abcdef012345'
 const FUNCTION_NAME = 'cube-jwt-authorizer-prod-authorizer'
 
 /** One cold process of this function: the bundle reads `env` at load, then handles `events` in order. */
@@ -49,6 +49,8 @@ describe('dist/authorizer.mjs with AUTHORIZER_METRICS=true', () => {
         AUTHORIZER_METRICS: 'true',
         AUTHORIZER_SSM_PATH: '/cube-auth/metrics',
         CUBEJS_JWK_URL: jwks.url,
+        AUTHORIZER_ALLOW_ANY_ISSUER: 'true',
+        AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true',
         AWS_ENDPOINT_URL_SSM: ssm.url,
         AWS_REGION: 'us-east-1',
         AWS_ACCESS_KEY_ID: 'AKIDMETRICSTEST',

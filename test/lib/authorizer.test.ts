@@ -25,8 +25,8 @@ import { closedAfterEach } from '../support/closed-after-each.js'
 
 const NOW_MS = Date.UTC(2025, 5, 1, 12, 0, 0)
 const NOW_S = NOW_MS / 1000
-const SECRET = 'unit-secret-7d0c2f4e9b1a'
-const OTHER_SECRET = 'other-secret-5e8a1c3b7f20'
+const SECRET = 'unit-secret-7d0c2f4e9b1a-0123456789abcdef0123456789abcdef0123456'
+const OTHER_SECRET = 'other-secret-5e8a1c3b7f20-0123456789abcdef0123456789abcdef012345'
 
 interface Setup {
   readonly settings?: Settings | (() => Settings)
@@ -122,10 +122,18 @@ describe('createAuthorizer: Allow', () => {
     expect(result).toStrictEqual(iamAllow('u', REST_STAGE_RESOURCE, { securityContext: '{"sub":"u"}', sub: 'u' }))
   })
 
-  it('prefers X-Cube-Authorization over Authorization in a REQUEST event', async () => {
+  it('reads X-Cube-Authorization in a REQUEST event, also next to an Authorization with the same credential', async () => {
     const { handler } = setup()
+    const token = await hs256(SECRET, { sub: 'u' })
+    expect(await handler(restRequestEvent({ 'x-cube-authorization': token }))).toStrictEqual(iamAllow('u', REST_STAGE_RESOURCE, { securityContext: '{"sub":"u"}', sub: 'u' }))
+    expect(await handler(restRequestEvent({ Authorization: bearer(token), 'x-cube-authorization': token }))).toStrictEqual(iamAllow('u', REST_STAGE_RESOURCE, { securityContext: '{"sub":"u"}', sub: 'u' }))
+  })
+
+  it('refuses X-Cube-Authorization next to an Authorization with another credential (credentials_ambiguous)', async () => {
+    const { handler, log } = setup()
     const event = restRequestEvent({ Authorization: bearer(await hs256(OTHER_SECRET, { sub: 'intruder' })), 'x-cube-authorization': await hs256(SECRET, { sub: 'u' }) })
-    expect(await handler(event)).toStrictEqual(iamAllow('u', REST_STAGE_RESOURCE, { securityContext: '{"sub":"u"}', sub: 'u' }))
+    await expect(handler(event)).rejects.toThrow('Unauthorized')
+    expect(log.named('decision').map((entry) => [entry.outcome, entry.reason])).toStrictEqual([['unauthorized', 'credentials_ambiguous']])
   })
 
   it('covers the whole WebSocket stage for a $connect event', async () => {
@@ -532,7 +540,7 @@ describe('createAuthorizer: code options win over settings', () => {
 })
 
 describe('createAuthorizer: CUBEJS_API_SECRETS rotation', () => {
-  const settings: Settings = { CUBEJS_API_SECRETS: ` ${OTHER_SECRET} ,, ${SECRET} `, CUBEJS_API_SECRET: 'replaced-secret-1f2e3d' }
+  const settings: Settings = { CUBEJS_API_SECRETS: ` ${OTHER_SECRET} ,, ${SECRET} `, CUBEJS_API_SECRET: 'replaced-secret-1f2e3d-0123456789abcdef0123456789abcdef012345678' }
 
   it('accepts a token signed with any of the listed secrets', async () => {
     const { handler } = setup({ settings })
@@ -542,7 +550,7 @@ describe('createAuthorizer: CUBEJS_API_SECRETS rotation', () => {
 
   it('no longer accepts CUBEJS_API_SECRET once CUBEJS_API_SECRETS is set, nor any unlisted secret', async () => {
     const { handler } = setup({ settings })
-    await expectUnauthorized(handler(restTokenEvent(await hs256('replaced-secret-1f2e3d', { sub: 'u' }))))
+    await expectUnauthorized(handler(restTokenEvent(await hs256('replaced-secret-1f2e3d-0123456789abcdef0123456789abcdef012345678', { sub: 'u' }))))
     await expectUnauthorized(handler(restTokenEvent(await hs256('unlisted-secret-9a8b7c', { sub: 'u' }))))
   })
 
@@ -558,7 +566,7 @@ describe('createAuthorizer: remote JWKS', () => {
   it('verifies with CUBEJS_JWK_URL alone and keeps the fetched keys although settings are re-read per invocation', async () => {
     const { privateKey, publicJwk } = await generateJwk('RS256', 'kid-1')
     const server = track(await startJwksServer({ keys: { keys: [publicJwk] } }))
-    const { handler, log } = setup({ settings: { CUBEJS_JWK_URL: server.url } })
+    const { handler, log } = setup({ settings: { CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' } })
     for (const sub of ['a', 'b', 'c']) {
       const token = await signed('RS256', privateKey, { sub }, { kid: 'kid-1' })
       await expect(handler(restTokenEvent(bearer(token)))).resolves.toHaveProperty('principalId', sub)
@@ -574,7 +582,7 @@ describe('createAuthorizer: remote JWKS', () => {
   it('fails closed with jwks_unavailable when the key server answers 500', async () => {
     const { privateKey, publicJwk } = await generateJwk('ES256', 'kid-1')
     const server = track(await startJwksServer({ keys: { keys: [publicJwk] }, mode: { kind: 'status', status: 500 } }))
-    const { handler, log } = setup({ settings: { CUBEJS_JWK_URL: server.url } })
+    const { handler, log } = setup({ settings: { CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' } })
     await expectAuthorizerError(handler(restTokenEvent(await signed('ES256', privateKey, { sub: 'u' }, { kid: 'kid-1' }))), 'jwks_unavailable')
     expect(log.named('decision')[0]).toMatchObject({ outcome: 'error', reason: 'jwks_unavailable' })
   })
@@ -676,7 +684,7 @@ describe('createAuthorizer: decision logs', () => {
 
 describe('checkAuth receives a safe payload', () => {
   it('hands checkAuth a payload apart from the security context, untouched by the legacy u merge and by its own edits', async () => {
-    const SECRET = 'check-auth-payload-secret'
+    const SECRET = 'check-auth-payload-secret-0123456789abcdef0123456789abcdef012345'
     const seen: CheckAuthArgs[] = []
     const handler = createAuthorizer({
       settings: () => ({ CUBEJS_API_SECRET: SECRET }),
@@ -701,7 +709,7 @@ describe('checkAuth receives a safe payload', () => {
   })
 
   it('strips __proto__ from the payload it hands to checkAuth and freezes it', async () => {
-    const SECRET = 'check-auth-payload-secret'
+    const SECRET = 'check-auth-payload-secret-0123456789abcdef0123456789abcdef012345'
     let seen: Readonly<Record<string, unknown>> | undefined
     const handler = createAuthorizer({
       settings: () => ({ CUBEJS_API_SECRET: SECRET }),

@@ -7,7 +7,7 @@ import { parseJwksSource, parseJwksTuning, parseJwksUrl } from '../../lib/config
 import { parseBoolean, parseChoice, parseInteger, parseList, parseNonEmptyList, parseOptional } from '../../lib/config-values.js'
 import { AuthorizerError, ErrorCode } from '../../lib/errors.js'
 
-const SECRET = 'xX-distinctive-secret-7f3a9c-Xx'
+const SECRET = 'xX-distinctive-secret-7f3a9c-Xx-0123456789abcdef0123456789abcdef'
 const JWKS_URL = 'https://auth.example.com/.well-known/jwks.json'
 const HMAC = ['HS256', 'HS384', 'HS512']
 const RSA = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512']
@@ -45,6 +45,8 @@ function configErrorOf(fn: () => unknown): AuthorizerError {
 }
 
 const parse = (settings: Settings, jwt?: JwtOptions): Config => parseConfig(settings, jwt)
+/** The explicit opt-outs a remote JWKS needs when a test gives no issuer or audience. */
+const ANY: Settings = { AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }
 const withSecret = (extra: Settings = {}): Config => parse({ CUBEJS_API_SECRET: SECRET, ...extra })
 
 function staticSecrets(config: Config): string[] {
@@ -55,21 +57,21 @@ function staticSecrets(config: Config): string[] {
 
 describe('key source precedence', () => {
   it('prefers CUBEJS_JWK_URL over every other key setting', () => {
-    const config = parse({ CUBEJS_JWK_URL: JWKS_URL, CUBEJS_JWT_KEY: 'jwt-key', CUBEJS_API_SECRETS: 'a,b', CUBEJS_API_SECRET: SECRET })
+    const config = parse({ ...ANY, CUBEJS_JWK_URL: JWKS_URL, CUBEJS_JWT_KEY: 'jwt-key-0123456789abcdef0123456789abcdef', CUBEJS_API_SECRETS: 'a-0123456789abcdef0123456789abcdef,b-0123456789abcdef0123456789abcdef', CUBEJS_API_SECRET: SECRET })
     expect(config.keySource.kind).toBe('jwks')
     if (config.keySource.kind === 'jwks') expect(config.keySource.jwks.url).toBe(JWKS_URL)
   })
 
   it('prefers CUBEJS_JWT_KEY over CUBEJS_API_SECRETS and CUBEJS_API_SECRET', () => {
-    const config = parse({ CUBEJS_JWT_KEY: 'jwt-key', CUBEJS_API_SECRETS: 'a,b', CUBEJS_API_SECRET: SECRET })
+    const config = parse({ CUBEJS_JWT_KEY: 'jwt-key-0123456789abcdef0123456789abcdef', CUBEJS_API_SECRETS: 'a-0123456789abcdef0123456789abcdef,b-0123456789abcdef0123456789abcdef', CUBEJS_API_SECRET: SECRET })
     expect(config.keySource).toMatchObject({ kind: 'static', setting: 'CUBEJS_JWT_KEY' })
-    expect(staticSecrets(config)).toEqual(['jwt-key'])
+    expect(staticSecrets(config)).toEqual(['jwt-key-0123456789abcdef0123456789abcdef'])
   })
 
   it('prefers a non-empty CUBEJS_API_SECRETS over CUBEJS_API_SECRET', () => {
-    const config = parse({ CUBEJS_API_SECRETS: 'a,b', CUBEJS_API_SECRET: SECRET })
+    const config = parse({ CUBEJS_API_SECRETS: 'a-0123456789abcdef0123456789abcdef,b-0123456789abcdef0123456789abcdef', CUBEJS_API_SECRET: SECRET })
     expect(config.keySource).toMatchObject({ kind: 'static', setting: 'CUBEJS_API_SECRETS' })
-    expect(staticSecrets(config)).toEqual(['a', 'b'])
+    expect(staticSecrets(config)).toEqual(['a-0123456789abcdef0123456789abcdef', 'b-0123456789abcdef0123456789abcdef'])
   })
 
   it('uses CUBEJS_API_SECRET when nothing else is set, untrimmed as Cube uses it', () => {
@@ -78,8 +80,8 @@ describe('key source precedence', () => {
     expect(staticSecrets(config)).toEqual([` ${SECRET} `])
   })
 
-  it('accepts a JWK URL alone, with no secret, as a complete setup', () => {
-    const config = parse({ CUBEJS_JWK_URL: JWKS_URL })
+  it('accepts a JWK URL with issuer and audience, and no secret, as a complete setup', () => {
+    const config = parse({ CUBEJS_JWK_URL: JWKS_URL, CUBEJS_JWT_ISSUER: 'https://auth.example.com/', CUBEJS_JWT_AUDIENCE: 'cube-api' })
     expect(config.keySource.kind).toBe('jwks')
   })
 
@@ -99,20 +101,20 @@ describe('key source precedence', () => {
   })
 
   it('lets the jwt.key code option win over CUBEJS_JWT_KEY and the secrets', () => {
-    const config = parse({ CUBEJS_JWT_KEY: 'from-setting', CUBEJS_API_SECRET: SECRET }, { key: 'from-code' })
-    expect(staticSecrets(config)).toEqual(['from-code'])
+    const config = parse({ CUBEJS_JWT_KEY: 'from-setting-0123456789abcdef0123456789abcdef', CUBEJS_API_SECRET: SECRET }, { key: 'from-code-0123456789abcdef0123456789abcdef' })
+    expect(staticSecrets(config)).toEqual(['from-code-0123456789abcdef0123456789abcdef'])
   })
 
   it('lets the jwt.jwkUrl code option win over CUBEJS_JWK_URL', () => {
-    const config = parse({ CUBEJS_JWK_URL: JWKS_URL }, { jwkUrl: 'https://code.example.com/jwks' })
+    const config = parse({ ...ANY, CUBEJS_JWK_URL: JWKS_URL }, { jwkUrl: 'https://code.example.com/jwks' })
     expect(config.keySource.kind === 'jwks' && config.keySource.jwks.url).toBe('https://code.example.com/jwks')
   })
 })
 
 describe('CUBEJS_API_SECRETS', () => {
   it('trims items, drops empty ones and removes duplicates', () => {
-    const config = parse({ CUBEJS_API_SECRETS: ' one , ,two,one,, three ' })
-    expect(staticSecrets(config)).toEqual(['one', 'two', 'three'])
+    const config = parse({ CUBEJS_API_SECRETS: ' one-0123456789abcdef0123456789abcdef , ,two-0123456789abcdef0123456789abcdef,one-0123456789abcdef0123456789abcdef,, three-0123456789abcdef0123456789abcdef ' })
+    expect(staticSecrets(config)).toEqual(['one-0123456789abcdef0123456789abcdef', 'two-0123456789abcdef0123456789abcdef', 'three-0123456789abcdef0123456789abcdef'])
   })
 
   it('falls back to CUBEJS_API_SECRET when it holds only commas and spaces', () => {
@@ -122,7 +124,7 @@ describe('CUBEJS_API_SECRETS', () => {
   })
 
   it('gives every rotation secret the HMAC algorithms', () => {
-    const config = parse({ CUBEJS_API_SECRETS: 'old,new' })
+    const config = parse({ CUBEJS_API_SECRETS: 'old-0123456789abcdef0123456789abcdef00000000000000000000000000000000,new-0123456789abcdef0123456789abcdef00000000000000000000000000000000' })
     if (config.keySource.kind !== 'static') throw new Error('expected static keys')
     expect(config.keySource.keys.map((k) => k.algorithms)).toEqual([HMAC, HMAC])
   })
@@ -161,8 +163,8 @@ describe('CUBEJS_JWT_ALGS', () => {
   })
 
   it('allows HS algorithms to be listed for a JWKS URL only if asymmetric ones remain', () => {
-    expect(configErrorOf(() => parse({ CUBEJS_JWK_URL: JWKS_URL, CUBEJS_JWT_ALGS: 'HS256' })).setting).toBe('CUBEJS_JWT_ALGS')
-    expect(parse({ CUBEJS_JWK_URL: JWKS_URL, CUBEJS_JWT_ALGS: 'RS256,HS256' }).algorithms).toEqual(['RS256'])
+    expect(configErrorOf(() => parse({ ...ANY, CUBEJS_JWK_URL: JWKS_URL, CUBEJS_JWT_ALGS: 'HS256' })).setting).toBe('CUBEJS_JWT_ALGS')
+    expect(parse({ ...ANY, CUBEJS_JWK_URL: JWKS_URL, CUBEJS_JWT_ALGS: 'RS256,HS256' }).algorithms).toEqual(['RS256'])
   })
 
   it('lets the jwt.algorithms code option win over the setting', () => {
@@ -203,7 +205,7 @@ describe('default algorithms per key type', () => {
   })
 
   it('allows every asymmetric algorithm, and no HMAC, for a JWKS URL', () => {
-    expect(parse({ CUBEJS_JWK_URL: JWKS_URL }).algorithms).toEqual(ASYMMETRIC)
+    expect(parse({ ...ANY, CUBEJS_JWK_URL: JWKS_URL }).algorithms).toEqual(ASYMMETRIC)
   })
 })
 
@@ -310,7 +312,7 @@ describe('our own settings', () => {
 
 describe('immutability', () => {
   it('freezes the configuration object and its lists', () => {
-    const config = parse({ CUBEJS_API_SECRETS: 'a,b', CUBEJS_JWT_ISSUER: 'https://iss.example/' })
+    const config = parse({ CUBEJS_API_SECRETS: 'a-0123456789abcdef0123456789abcdef,b-0123456789abcdef0123456789abcdef', CUBEJS_JWT_ISSUER: 'https://iss.example/' })
     expect(Object.isFrozen(config)).toBe(true)
     expect(Object.isFrozen(config.algorithms)).toBe(true)
     expect(Object.isFrozen(config.issuers)).toBe(true)
@@ -328,7 +330,7 @@ describe('immutability', () => {
   })
 
   it('freezes the JWKS source and its tuning', () => {
-    const config = parse({ CUBEJS_JWK_URL: JWKS_URL })
+    const config = parse({ ...ANY, CUBEJS_JWK_URL: JWKS_URL })
     if (config.keySource.kind !== 'jwks') throw new Error('expected a JWKS source')
     expect([Object.isFrozen(config.keySource), Object.isFrozen(config.keySource.jwks), Object.isFrozen(config.keySource.jwks.tuning)]).toEqual([
       true,

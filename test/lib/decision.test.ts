@@ -13,7 +13,7 @@ const REST_TOKEN: AuthorizerRequest = { kind: EventKind.REST_TOKEN, arn: `${PREF
 const WEBSOCKET: AuthorizerRequest = { kind: EventKind.WEBSOCKET_REQUEST, arn: `${PREFIX}:ws1/prod/$connect`, token: 'x' }
 const HTTP: AuthorizerRequest = { kind: EventKind.HTTP_REQUEST, arn: `${PREFIX}:http1/$default/GET/whoami`, token: 'x' }
 
-const config = (settings: Settings = {}): Config => parseConfig({ CUBEJS_API_SECRET: 'decision-test-secret', ...settings })
+const config = (settings: Settings = {}): Config => parseConfig({ CUBEJS_API_SECRET: 'decision-test-secret-0123456789abcdef0123456789abcdef0123456789a', ...settings })
 const SIMPLE = { AUTHORIZER_RESPONSE_FORMAT: 'simple' } as const
 
 describe('allow', () => {

@@ -6,6 +6,7 @@ import { AuthorizerError, codeOf, configError, ErrorCode, Outcome, outcomeOf } f
 const EXPECTED_OUTCOME: Readonly<Record<ErrorCode, Outcome>> = {
   token_missing: 'unauthorized',
   token_malformed: 'unauthorized',
+  credentials_ambiguous: 'unauthorized',
   alg_not_allowed: 'unauthorized',
   key_not_found: 'unauthorized',
   signature_invalid: 'unauthorized',

@@ -7,7 +7,8 @@ import type {
 import { describe, expect, it } from 'vitest'
 import { ErrorCode } from '../../lib/errors.js'
 import { codeOfThrow } from '../support/errors.js'
-import { EventKind, parseCredential, parseEvent } from '../../lib/event.js'
+import { parseCredential } from '../../lib/credential.js'
+import { EventKind, parseEvent } from '../../lib/event.js'
 
 const JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MSJ9.c2lnbmF0dXJl'
 const OTHER_JWT = 'eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJ1MiJ9.b3RoZXI'
@@ -164,11 +165,17 @@ describe('credential formats', () => {
 })
 
 describe('header choice', () => {
-  it('lets X-Cube-Authorization win over Authorization', () => {
+  it('reads X-Cube-Authorization when it is the only credential header', () => {
+    expect(parseEvent(restRequest({ 'X-Cube-Authorization': `Bearer ${JWT}` })).token).toBe(JWT)
+    expect(parseEvent(httpRequest({ 'x-cube-authorization': JWT })).token).toBe(JWT)
+    expect(parseEvent(websocketConnect({ 'X-Cube-Authorization': JWT })).token).toBe(JWT)
+  })
+
+  it('rejects X-Cube-Authorization and Authorization with different credentials as credentials_ambiguous', () => {
     const headers = { Authorization: `Bearer ${OTHER_JWT}`, 'X-Cube-Authorization': `Bearer ${JWT}` }
-    expect(parseEvent(restRequest(headers)).token).toBe(JWT)
-    expect(parseEvent(httpRequest({ authorization: OTHER_JWT, 'x-cube-authorization': JWT })).token).toBe(JWT)
-    expect(parseEvent(websocketConnect(headers)).token).toBe(JWT)
+    expect(codeOfThrow(() => parseEvent(restRequest(headers)))).toBe(ErrorCode.CREDENTIALS_AMBIGUOUS)
+    expect(codeOfThrow(() => parseEvent(httpRequest({ authorization: OTHER_JWT, 'x-cube-authorization': JWT })))).toBe(ErrorCode.CREDENTIALS_AMBIGUOUS)
+    expect(codeOfThrow(() => parseEvent(websocketConnect(headers)))).toBe(ErrorCode.CREDENTIALS_AMBIGUOUS)
   })
 
   it('falls back to Authorization when X-Cube-Authorization is blank', () => {
@@ -205,9 +212,9 @@ describe('header choice', () => {
     expect(parseEvent(event).token).toBe(JWT)
   })
 
-  it('prefers multiValueHeaders over headers, which API Gateway fills with the last value', () => {
+  it('refuses headers and multiValueHeaders that disagree, rather than trusting either', () => {
     const event = restRequest({ Authorization: OTHER_JWT }, { Authorization: [JWT] })
-    expect(parseEvent(event).token).toBe(JWT)
+    expect(codeOfThrow(() => parseEvent(event))).toBe(ErrorCode.TOKEN_MALFORMED)
   })
 })
 

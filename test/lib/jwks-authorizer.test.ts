@@ -18,7 +18,7 @@ const START_SECONDS = START_MS / 1000
 function setup(jwkUrl: string, extra: Settings = {}) {
   const clock = { ms: START_MS }
   const log = capturedLogger(() => clock.ms)
-  const settings: Settings = Object.freeze({ ...extra })
+  const settings: Settings = Object.freeze({ AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true', ...extra })
   const handler = createAuthorizer({ jwt: { jwkUrl }, settings: () => settings, now: () => clock.ms, logger: log.logger })
   const invoke = (token: string) => handler(restTokenEvent(`Bearer ${token}`))
   return { invoke, log, advanceSeconds: (seconds: number) => (clock.ms += seconds * 1000) }
@@ -111,14 +111,22 @@ describe('authorizer with CUBEJS_JWK_URL: rotation and kid floods', () => {
     expect(log.named('decision').filter((entry) => entry.reason === 'key_not_found')).toHaveLength(800)
   })
 
-  it('verifies a token without kid only when exactly one key suits its algorithm', async () => {
+  it('refuses a token without kid (key_not_found), even when exactly one key suits its algorithm, without refetching', async () => {
     const server = await serve({ keys: PROVIDER })
-    const { invoke } = setup(server.url)
-    expect(await outcomeOf(invoke(await token('ES256', EC.privateKey, {})))).toBe('allow:user-1')
-    server.setKeys({ keys: [...PROVIDER.keys, NEXT.publicJwk] })
-    const second = setup(server.url)
-    expect(await outcomeOf(second.invoke(await token('ES256', EC.privateKey, {})))).toBe('Unauthorized')
-    expect(server.requests).toBe(2)
+    const { invoke, log } = setup(server.url)
+    expect(await outcomeOf(invoke(await token('ES256', EC.privateKey, {})))).toBe('Unauthorized')
+    expect(await outcomeOf(invoke(await token('ES256', EC.privateKey, {})))).toBe('Unauthorized')
+    expect(log.named('decision').map((entry) => entry.reason)).toEqual(['key_not_found', 'key_not_found'])
+    expect(server.requests).toBe(1)
+  })
+
+  it('verifies a token only with the key of its kid, never with a key published without kid', async () => {
+    const { kid: _kid, ...withoutKid } = EC.publicJwk
+    const server = await serve({ keys: { keys: [RSA.publicJwk, withoutKid] } })
+    const { invoke, log } = setup(server.url)
+    expect(await outcomeOf(invoke(await token('ES256', EC.privateKey, { kid: 'ec-1' })))).toBe('Unauthorized')
+    expect(await outcomeOf(invoke(await token('ES256', EC.privateKey, {})))).toBe('Unauthorized')
+    expect(log.named('decision').map((entry) => entry.reason)).toEqual(['key_not_found', 'key_not_found'])
   })
 
   it("rejects a token whose alg differs from its JWK's alg, even when the key could verify it", async () => {

@@ -22,7 +22,7 @@ async function setup() {
   const a = await tenant('key-a')
   const b = await tenant('key-b')
   const log = capturedLogger()
-  const settings: Settings = { AUTHORIZER_JWK_URLS: JSON.stringify({ [ISSUER_A]: a.server.url, [ISSUER_B]: b.server.url }) }
+  const settings: Settings = { AUTHORIZER_JWK_URLS: JSON.stringify({ [ISSUER_A]: a.server.url, [ISSUER_B]: b.server.url }), AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }
   const handler = createAuthorizer({ settings: () => settings, logger: log.logger })
   const outcome = (token: string) =>
     handler(restTokenEvent(`Bearer ${token}`)).then((r) => `allow:${(r as { principalId: string }).principalId}`, (e: Error) => e.message)
@@ -54,7 +54,7 @@ describe('AUTHORIZER_JWK_URLS', () => {
 
   it('still applies CUBEJS_JWT_ISSUER on top of the mapping', async () => {
     const a = await tenant('key-a')
-    const settings: Settings = { AUTHORIZER_JWK_URLS: JSON.stringify({ [ISSUER_A]: a.server.url }), CUBEJS_JWT_ISSUER: 'https://other/' }
+    const settings: Settings = { AUTHORIZER_JWK_URLS: JSON.stringify({ [ISSUER_A]: a.server.url }), CUBEJS_JWT_ISSUER: 'https://other/', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }
     const handler = createAuthorizer({ settings: () => settings, logger: capturedLogger().logger })
     const token = await signed('RS256', a.privateKey, { iss: ISSUER_A }, { kid: 'key-a' })
     await expect(handler(restTokenEvent(`Bearer ${token}`))).rejects.toThrow(/^Unauthorized$/)

@@ -3,7 +3,7 @@ import { createSecretKey, generateKeyPairSync } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { HMAC_ALGORITHMS, RSA_ALGORITHMS } from '../../lib/algorithms.js'
 import { frozenKeys, type VerifyKey } from '../../lib/keys.js'
-import { selectKeys } from '../../lib/select-key.js'
+import { KidRule, selectKeys } from '../../lib/select-key.js'
 
 const rsaKey = generateKeyPairSync('rsa', { modulusLength: 2048 }).publicKey
 const ecKey = generateKeyPairSync('ec', { namedCurve: 'P-256' }).publicKey
@@ -12,58 +12,69 @@ const rsa = (kid: string | undefined): VerifyKey => ({ kid, key: rsaKey, algorit
 const ec = (kid: string | undefined): VerifyKey => ({ kid, key: ecKey, algorithms: ['ES256'] })
 const secret = (text: string, kid?: string): VerifyKey => ({ kid, key: createSecretKey(Buffer.from(text)), algorithms: HMAC_ALGORITHMS })
 
-describe('selectKeys with a token kid', () => {
+describe('selectKeys in a key set (EXACT: a JWKS in CUBEJS_JWT_KEY)', () => {
   it('returns only the keys whose kid matches', () => {
     const a = rsa('a')
-    expect(selectKeys([rsa('b'), a, rsa('c')], 'a', 'RS256')).toEqual([a])
+    expect(selectKeys([rsa('b'), a, rsa('c')], 'a', 'RS256', KidRule.EXACT)).toEqual([a])
   })
 
-  it('prefers a kid match over keys that declare no kid', () => {
-    const match = rsa('a')
-    expect(selectKeys([rsa(undefined), match], 'a', 'RS256')).toEqual([match])
+  it('never lets a key without kid serve a token with an unknown kid', () => {
+    expect(selectKeys([rsa('b'), rsa(undefined)], 'unknown', 'RS256', KidRule.EXACT)).toEqual([])
+    expect(selectKeys([secret('s1')], 'whatever', 'HS256', KidRule.EXACT)).toEqual([])
   })
 
-  it('lets keys that declare no kid serve any kid, as Cube does with a PEM key or secret', () => {
-    const pem = rsa(undefined)
-    expect(selectKeys([rsa('b'), pem], 'unknown', 'RS256')).toEqual([pem])
-    const shared = secret('s1')
-    expect(selectKeys([shared], 'whatever', 'HS256')).toEqual([shared])
+  it('prefers nothing over a kid match whose key cannot verify the alg', () => {
+    expect(selectKeys([ec('a'), rsa(undefined)], 'a', 'RS256', KidRule.EXACT)).toEqual([])
   })
 
-  it('returns nothing for an unknown kid when every key declares one', () => {
-    expect(selectKeys([rsa('a'), ec('b')], 'c', 'RS256')).toEqual([])
+  it('uses the one suitable key for a token without kid, whether or not the key has a kid', () => {
+    const only = rsa('a')
+    expect(selectKeys([only, ec('b')], undefined, 'PS256', KidRule.EXACT)).toEqual([only])
+    const bare = rsa(undefined)
+    expect(selectKeys([bare, ec('b')], undefined, 'RS256', KidRule.EXACT)).toEqual([bare])
   })
 
-  it('does not use a kid match whose key cannot verify the alg', () => {
-    expect(selectKeys([ec('a')], 'a', 'RS256')).toEqual([])
-    const pem = rsa(undefined)
-    expect(selectKeys([ec('a'), pem], 'a', 'RS256')).toEqual([pem])
+  it('refuses to choose between two suitable keys for a token without kid', () => {
+    expect(selectKeys([rsa('a'), rsa('b')], undefined, 'RS256', KidRule.EXACT)).toEqual([])
+    expect(selectKeys([rsa(undefined), rsa(undefined)], undefined, 'RS256', KidRule.EXACT)).toEqual([])
+    expect(selectKeys([secret('a'), secret('b', 'k2')], undefined, 'HS256', KidRule.EXACT)).toEqual([])
+  })
+
+  it('is the default rule', () => {
+    expect(selectKeys([rsa(undefined)], 'unknown', 'RS256')).toEqual([])
   })
 })
 
-describe('selectKeys with a token without kid', () => {
-  it('uses the one suitable key, even when it declares a kid', () => {
-    const only = rsa('a')
-    expect(selectKeys([only, ec('b')], undefined, 'PS256')).toEqual([only])
+describe('selectKeys in a remote JWKS (REQUIRED)', () => {
+  it('refuses a token without kid, even when exactly one key suits it', () => {
+    expect(selectKeys([rsa('a'), ec('b')], undefined, 'RS256', KidRule.REQUIRED)).toEqual([])
+    expect(selectKeys([rsa(undefined)], undefined, 'RS256', KidRule.REQUIRED)).toEqual([])
   })
 
-  it('refuses to choose between two suitable asymmetric keys', () => {
-    expect(selectKeys([rsa('a'), rsa('b')], undefined, 'RS256')).toEqual([])
-    expect(selectKeys([rsa(undefined), rsa(undefined)], undefined, 'RS256')).toEqual([])
+  it('uses exactly the key with the token kid, never a key published without kid', () => {
+    const a = rsa('a')
+    expect(selectKeys([rsa(undefined), a], 'a', 'RS256', KidRule.REQUIRED)).toEqual([a])
+    expect(selectKeys([rsa(undefined), a], 'b', 'RS256', KidRule.REQUIRED)).toEqual([])
+  })
+})
+
+describe('selectKeys with single static keys and secrets (IGNORE, as Cube)', () => {
+  it('lets the one key serve a token whatever its kid', () => {
+    const pem = rsa(undefined)
+    expect(selectKeys([pem], 'unknown', 'RS256', KidRule.IGNORE)).toEqual([pem])
+    const jwk = rsa('mine')
+    expect(selectKeys([jwk], 'theirs', 'RS256', KidRule.IGNORE)).toEqual([jwk])
+    expect(selectKeys([jwk], undefined, 'RS256', KidRule.IGNORE)).toEqual([jwk])
   })
 
   it('tries every secret for HMAC rotation (CUBEJS_API_SECRETS)', () => {
     const keys = [secret('old'), secret('new'), secret('newer')]
-    expect(selectKeys(keys, undefined, 'HS512')).toEqual(keys)
-  })
-
-  it('does not treat secrets from a key set, which carry kids, as a rotation list', () => {
-    expect(selectKeys([secret('a', 'k1'), secret('b', 'k2')], undefined, 'HS256')).toEqual([])
-    expect(selectKeys([secret('a'), secret('b', 'k2')], undefined, 'HS256')).toEqual([])
+    expect(selectKeys(keys, undefined, 'HS512', KidRule.IGNORE)).toEqual(keys)
+    expect(selectKeys(keys, 'any', 'HS512', KidRule.IGNORE)).toEqual(keys)
   })
 
   it('returns nothing when no key is suitable for the alg', () => {
-    expect(selectKeys([rsa('a'), secret('s')], undefined, 'ES256')).toEqual([])
+    expect(selectKeys([rsa(undefined)], undefined, 'ES256', KidRule.IGNORE)).toEqual([])
   })
 })
 
@@ -91,9 +102,11 @@ describe('selectKeys on a frozen key set (its answers are remembered)', () => {
   const KIDS = ['a', 'b', 'c', 'k', 'unknown', 'other', undefined]
   const ALGS = [...RSA_ALGORITHMS, ...HMAC_ALGORITHMS, 'ES256', 'ES384', 'none', 'rs256', 'EdDSA']
 
-  it('answers exactly as for the same keys in an unfrozen array, for every kid and alg, first and second time', () => {
+  it('answers exactly as for the same keys in an unfrozen array, for every rule, kid and alg, first and second time', () => {
     for (let pass = 0; pass < 2; pass++) {
-      for (const kid of KIDS) for (const alg of ALGS) expect(selectKeys(keys, kid, alg), `${kid} ${alg}`).toEqual(selectKeys([...keys], kid, alg))
+      for (const rule of Object.values(KidRule)) {
+        for (const kid of KIDS) for (const alg of ALGS) expect(selectKeys(keys, kid, alg, rule), `${rule} ${kid} ${alg}`).toEqual(selectKeys([...keys], kid, alg, rule))
+      }
     }
   })
 

@@ -7,7 +7,7 @@ import type { LogLevel, Logger } from '../../lib/logger.js'
 import { startSsmServer, type SsmServer } from '../support/ssm-server.js'
 
 const PATH = '/cube-auth/test'
-const SECRET = 'ssm-secret-value-0123456789'
+const SECRET = 'ssm-secret-value-0123456789-0123456789abcdef0123456789abcdef0123'
 const ARN = 'arn:aws:execute-api:us-east-1:123456789012:abcdef1234/prod/GET/whoami'
 const T0 = Date.UTC(2026, 10, 29, 12, 0, 0)
 
@@ -102,8 +102,8 @@ describe('loading settings from SSM Parameter Store', () => {
 
   it('treats a parameter that does not exist as unset', async () => {
     server.deleteParameter(`${PATH}/CUBEJS_API_SECRET`)
-    const { handler, logger } = build({ CUBEJS_API_SECRET: 'from-the-environment' })
-    expect(await outcome(handler(tokenEvent(await sign('from-the-environment'))))).toBe('Allow')
+    const { handler, logger } = build({ CUBEJS_API_SECRET: 'from-the-environment-0123456789abcdef0123456789abcdef0123456789a' })
+    expect(await outcome(handler(tokenEvent(await sign('from-the-environment-0123456789abcdef0123456789abcdef0123456789a'))))).toBe('Allow')
     expect(logger.lines.find((l) => l.message === 'ssm_load')?.fields.found).toBe(0)
   })
 
@@ -119,9 +119,9 @@ describe('refreshing after the TTL', () => {
   it('accepts a rotated secret after the TTL without adding latency to the invocation that notices it', async () => {
     const { handler } = build({ AUTHORIZER_SSM_TTL_SECONDS: '300' })
     const oldToken = await sign(SECRET)
-    const newToken = await sign('rotated-secret-value-987654')
+    const newToken = await sign('rotated-secret-value-987654-0123456789abcdef0123456789abcdef0123456789abcdef')
     expect(await outcome(handler(tokenEvent(oldToken)))).toBe('Allow')
-    server.setParameter(`${PATH}/CUBEJS_API_SECRET`, 'rotated-secret-value-987654')
+    server.setParameter(`${PATH}/CUBEJS_API_SECRET`, 'rotated-secret-value-987654-0123456789abcdef0123456789abcdef0123456789abcdef')
     clock += 299_000
     expect(await outcome(handler(tokenEvent(newToken)))).toBe('Unauthorized')
     expect(server.callCount()).toBe(1)
@@ -210,12 +210,12 @@ describe('cold-start failures fail closed and recover on the next invocation', (
 
 describe('one source of truth per setting', () => {
   it('refuses a setting present both in the environment and in SSM, naming it', async () => {
-    const { handler, logger } = build({ CUBEJS_API_SECRET: 'env-secret-value' })
+    const { handler, logger } = build({ CUBEJS_API_SECRET: 'env-secret-value-0123456789abcdef0123456789abcdef0123456789abcde' })
     expect(await outcome(handler(tokenEvent(await sign(SECRET))))).toBe('Authorizer error: config_invalid')
     const line = logger.lines.find((l) => l.message === 'ssm_load_failed')
     expect(line?.fields.setting).toBe('CUBEJS_API_SECRET')
     expect(JSON.stringify(logger.lines)).not.toContain(SECRET)
-    expect(JSON.stringify(logger.lines)).not.toContain('env-secret-value')
+    expect(JSON.stringify(logger.lines)).not.toContain('env-secret-value-0123456789abcdef0123456789abcdef0123456789abcde')
   })
 })
 

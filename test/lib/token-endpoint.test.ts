@@ -8,7 +8,7 @@ import { createTokenEndpoint, type TokenEndpointOptions } from '../../lib/token-
 import { capturedLogger, httpApiEvent, restRequestEvent, restTokenEvent } from '../support/tokens.js'
 
 const NOW_MS = Date.UTC(2026, 10, 29, 12, 0, 0)
-const SECRET = 'endpoint-secret-9d3f1a6c2e'
+const SECRET = 'endpoint-secret-9d3f1a6c2e-0123456789abcdef0123456789abcdef01234'
 
 function setup(options: Partial<TokenEndpointOptions> & { settings?: () => Settings } = {}) {
   const log = capturedLogger(() => NOW_MS)
@@ -90,20 +90,20 @@ describe('createTokenEndpoint settings', () => {
   })
 
   it('answers 500 for settings it cannot sign with (a JWKS URL), naming the setting', async () => {
-    const { handler, log } = setup({ settings: () => ({ CUBEJS_JWK_URL: 'https://idp.example.com/jwks.json' }) })
+    const { handler, log } = setup({ settings: () => ({ CUBEJS_JWK_URL: 'https://idp.example.com/jwks.json', AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }) })
     expect((await handler(httpApiEvent({ 'X-Demo-User': 'alice' }))).statusCode).toBe(500)
     expect(log.named('token_endpoint_failed')).toMatchObject([{ setting: 'CUBEJS_JWK_URL' }])
   })
 
   it('signs with the current settings after a rotation (a settings source may change between calls)', async () => {
-    let settings: Settings = { CUBEJS_API_SECRET: 'first-secret-11aa' }
+    let settings: Settings = { CUBEJS_API_SECRET: 'first-secret-11aa-0123456789abcdef0123456789abcdef0123456789abcd' }
     const { handler } = setup({ settings: () => settings })
     const first = tokenOf(await handler(httpApiEvent({ 'X-Demo-User': 'alice' })))
-    settings = { CUBEJS_API_SECRET: 'second-secret-22bb' }
+    settings = { CUBEJS_API_SECRET: 'second-secret-22bb-0123456789abcdef0123456789abcdef0123456789abc' }
     const second = tokenOf(await handler(httpApiEvent({ 'X-Demo-User': 'alice' })))
-    expect(await authorize(first, { CUBEJS_API_SECRET: 'first-secret-11aa' })).toMatchObject({ principalId: 'alice' })
-    expect(await authorize(second, { CUBEJS_API_SECRET: 'second-secret-22bb' })).toMatchObject({ principalId: 'alice' })
-    await expect(authorize(second, { CUBEJS_API_SECRET: 'first-secret-11aa' })).rejects.toThrow('Unauthorized')
+    expect(await authorize(first, { CUBEJS_API_SECRET: 'first-secret-11aa-0123456789abcdef0123456789abcdef0123456789abcd' })).toMatchObject({ principalId: 'alice' })
+    expect(await authorize(second, { CUBEJS_API_SECRET: 'second-secret-22bb-0123456789abcdef0123456789abcdef0123456789abc' })).toMatchObject({ principalId: 'alice' })
+    await expect(authorize(second, { CUBEJS_API_SECRET: 'first-secret-11aa-0123456789abcdef0123456789abcdef0123456789abcd' })).rejects.toThrow('Unauthorized')
   })
 })
 

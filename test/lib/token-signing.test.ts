@@ -9,7 +9,7 @@ import { mintToken, signingKeyOf, TOKEN_LIFETIME_SECONDS } from '../../lib/token
 import { capturedLogger, restTokenEvent } from '../support/tokens.js'
 
 const NOW_S = 1_795_900_000
-const SECRET = 'signing-secret-2b7e9d41c0'
+const SECRET = 'signing-secret-2b7e9d41c0-0123456789abcdef0123456789abcdef012345'
 
 /** The real authorizer under the same settings, on the same clock. */
 async function authorize(settings: Settings, token: string): Promise<unknown> {
@@ -50,11 +50,11 @@ describe('mintToken', () => {
   })
 
   it('signs with the first of CUBEJS_API_SECRETS (put the new secret first to start signing with it)', async () => {
-    const settings = { CUBEJS_API_SECRETS: 'new-secret-81c4e0, old-secret-5d2a77' }
+    const settings = { CUBEJS_API_SECRETS: 'new-secret-81c4e0-0123456789abcdef0123456789abcdef0123456789abcd, old-secret-5d2a77-0123456789abcdef0123456789abcdef0123456789abcd' }
     const token = await mintToken(parseConfig(settings), { sub: 'alice' }, NOW_S)
-    const withNewOnly = await authorize({ CUBEJS_API_SECRET: 'new-secret-81c4e0' }, token)
+    const withNewOnly = await authorize({ CUBEJS_API_SECRET: 'new-secret-81c4e0-0123456789abcdef0123456789abcdef0123456789abcd' }, token)
     expect(withNewOnly).toMatchObject({ principalId: 'alice' })
-    await expect(authorize({ CUBEJS_API_SECRET: 'old-secret-5d2a77' }, token)).rejects.toThrow('Unauthorized')
+    await expect(authorize({ CUBEJS_API_SECRET: 'old-secret-5d2a77-0123456789abcdef0123456789abcdef0123456789abcd' }, token)).rejects.toThrow('Unauthorized')
   })
 
   it('uses an algorithm that CUBEJS_JWT_ALGS allows', async () => {
@@ -74,7 +74,7 @@ describe('mintToken', () => {
     const pem = await exportSPKI(publicKey)
     for (const [settings, setting] of [
       [{ CUBEJS_JWT_KEY: pem }, 'CUBEJS_JWT_KEY'],
-      [{ CUBEJS_JWK_URL: 'https://idp.example.com/.well-known/jwks.json' }, 'CUBEJS_JWK_URL'],
+      [{ CUBEJS_JWK_URL: 'https://idp.example.com/.well-known/jwks.json', AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' }, 'CUBEJS_JWK_URL'],
     ] as const) {
       let error: unknown
       try {

@@ -10,13 +10,13 @@
 //
 // Our side: createAuthorizer in process for every case, and dist/authorizer.mjs in a fresh process for a handful.
 // Every case declares whether the answers may differ and by which README id; an undeclared difference, or a declared
-// one that does not show, fails. Cases marked for branch i12 flip with I12_MERGED (test/support/cube-differences.ts).
+// one that does not show, fails.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createAuthorizer } from '../../lib/authorizer.js'
 import type { Settings } from '../../lib/config-env.js'
 import { runBundle, type BundleOutcome } from '../support/bundle-runner.js'
 import { buildConfigs, type Config } from '../support/cube-configs.js'
-import { DIFFERENCES, I12_MERGED, INTERIM, readmeDifferenceIds, type OurOutcome } from '../support/cube-differences.js'
+import { DIFFERENCES, readmeDifferenceIds, type OurOutcome } from '../support/cube-differences.js'
 import { CUBE_SETTINGS, cubeOracle, type CubeOutcome, type CubeSettings } from '../support/cube-oracle.js'
 import { MUTATIONS, type Case, type Context } from '../support/cube-tokens.js'
 import { startJwksServer, type JwksServer } from '../support/jwks-server.js'
@@ -61,14 +61,9 @@ const agree = (cube: CubeOutcome, ours: OurOutcome) =>
 function verdict({ testCase: c, cube, ours }: Result): string | undefined {
   const same = agree(cube, ours)
   if (same && cube.kind === 'reject' && !DIFFERENCES['status-401'](cube, ours)) return `Cube rejected with ${cube.status}, not 403`
-  if (c.interim !== undefined) {
-    if (I12_MERGED) return same ? undefined : 'still differs: interim behaviour should be gone once i12 is merged'
-    return !same && INTERIM[c.interim](cube, ours) ? undefined : `expected the interim difference ${c.interim}`
-  }
-  const mustDiffer = c.difference !== undefined && (c.awaitsI12 !== true || I12_MERGED)
-  if (!mustDiffer) return same ? undefined : c.awaitsI12 ? `differs before i12 is merged (${String(c.difference)})` : 'undeclared difference'
-  if (same) return `declared difference ${String(c.difference)} did not show`
-  return c.difference !== undefined && DIFFERENCES[c.difference](cube, ours) ? undefined : `differs, but not as ${String(c.difference)} says`
+  if (c.difference === undefined) return same ? undefined : 'undeclared difference'
+  if (same) return `declared difference ${c.difference} did not show`
+  return DIFFERENCES[c.difference](cube, ours) ? undefined : `differs, but not as ${c.difference} says`
 }
 
 const describeResult = (r: Result, why: string) =>

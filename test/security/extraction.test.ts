@@ -101,14 +101,39 @@ describe('several Authorization headers', () => {
     await expectAllow(h, multi([`Bearer ${token}`, `Bearer ${token}`]))
   })
 
-  it('takes multiValueHeaders over the headers map, which holds only the last value', async () => {
+  it('refuses a headers map and multiValueHeaders that disagree, whichever holds the good token', async () => {
     const e = restRequestEvent()
-    await expectUnauthorized(h, { ...e, headers: { ...e.headers, Authorization: `Bearer ${token}` }, multiValueHeaders: { ...e.multiValueHeaders, Authorization: [`Bearer ${intruder}`] } }, 'signature_invalid')
+    await expectUnauthorized(h, { ...e, headers: { ...e.headers, Authorization: `Bearer ${token}` }, multiValueHeaders: { ...e.multiValueHeaders, Authorization: [`Bearer ${intruder}`] } }, 'token_malformed')
+    await expectUnauthorized(h, { ...e, headers: { ...e.headers, Authorization: `Bearer ${intruder}` }, multiValueHeaders: { ...e.multiValueHeaders, Authorization: [`Bearer ${token}`] } }, 'token_malformed')
   })
 
-  it('lets a present X-Cube-Authorization win, never falling back to Authorization when it is bad', async () => {
-    await expectUnauthorized(h, restRequestEvent({ Authorization: `Bearer ${token}`, 'X-Cube-Authorization': 'garbage' }), 'token_malformed')
-    await expectUnauthorized(h, httpApiEvent({ authorization: `Bearer ${token}`, 'x-cube-authorization': `Bearer ${intruder}` }), 'signature_invalid')
+  it('never falls back to Authorization when a present X-Cube-Authorization is bad', async () => {
+    await expectUnauthorized(h, restRequestEvent({ Authorization: 'garbage', 'X-Cube-Authorization': 'garbage' }), 'token_malformed')
+    await expectUnauthorized(h, httpApiEvent({ 'x-cube-authorization': `Bearer ${intruder}` }), 'signature_invalid')
+  })
+})
+
+describe('X-Cube-Authorization next to Authorization (result caching keys on the identity source)', () => {
+  it.each([
+    ['a constant placeholder', 'Bearer undefined'],
+    ['Basic credentials of a proxy', 'Basic dXNlcjpwYXNz'],
+    ['another valid token', 'INTRUDER'],
+    ['garbage', 'garbage'],
+  ])('refuses a valid X-Cube-Authorization next to an Authorization holding %s (credentials_ambiguous)', async (_what, value) => {
+    const authorization = value === 'INTRUDER' ? `Bearer ${intruder}` : value
+    await expectUnauthorized(h, restRequestEvent({ 'X-Cube-Authorization': `Bearer ${token}`, Authorization: authorization }), 'credentials_ambiguous')
+    await expectUnauthorized(h, httpApiEvent({ 'x-cube-authorization': token, authorization }), 'credentials_ambiguous')
+    await expectUnauthorized(h, websocketConnectEvent({ 'X-Cube-Authorization': token, Authorization: authorization }), 'credentials_ambiguous')
+    await expectUnauthorized(dev, restRequestEvent({ 'X-Cube-Authorization': token, Authorization: authorization }), 'credentials_ambiguous')
+  })
+
+  it('refuses a valid Authorization next to a different X-Cube-Authorization', async () => {
+    await expectUnauthorized(h, restRequestEvent({ 'X-Cube-Authorization': 'Bearer undefined', Authorization: `Bearer ${token}` }), 'credentials_ambiguous')
+  })
+
+  it('allows both headers when they carry the same credential, with or without Bearer', async () => {
+    await expectAllow(h, restRequestEvent({ 'X-Cube-Authorization': token, Authorization: `Bearer ${token}` }))
+    await expectAllow(h, httpApiEvent({ 'x-cube-authorization': `Bearer ${token}`, authorization: token }))
   })
 })
 

@@ -8,7 +8,7 @@ const SEED = 0x5ec0de
 const CASES = 20_000
 /** Every reason a token (or its absence) may be refused with; anything else, internal_error above all, is a bug. */
 const TOKEN_REASONS = new Set([
-  'token_missing', 'token_malformed', 'alg_not_allowed', 'key_not_found', 'signature_invalid', 'token_expired',
+  'token_missing', 'token_malformed', 'credentials_ambiguous', 'alg_not_allowed', 'key_not_found', 'signature_invalid', 'token_expired',
   'token_not_yet_valid', 'claim_invalid', 'payload_invalid', 'audience_mismatch', 'issuer_mismatch', 'subject_mismatch',
 ])
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'

@@ -32,7 +32,7 @@ beforeAll(async () => {
   provider = await startJwksServer({ keys: { keys: [{ ...rsa.jwk, kid: 'rsa-1', alg: 'RS256', use: 'sig' }] } })
   pemH = harness(audit, { CUBEJS_JWT_KEY: rsa.pem })
   setH = harness(audit, { CUBEJS_JWT_KEY: JSON.stringify({ keys: [{ ...rsa.jwk, kid: 'rsa-1' }] }) })
-  remoteH = harness(audit, { CUBEJS_JWK_URL: provider.url })
+  remoteH = harness(audit, { CUBEJS_JWK_URL: provider.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' })
   secretH = harness(audit, { CUBEJS_API_SECRET: SECRET })
 })
 

@@ -194,7 +194,7 @@ describe('JWK alg and use mismatches', () => {
     audit.forbid(Buffer.from(published).toString('base64url'))
     const server = await startJwksServer({ keys: { keys: [{ kty: 'oct', kid: 'oct', k: Buffer.from(published).toString('base64url') }, { ...ec.jwk, kid: 'ec', alg: 'ES256' }] } })
     servers.push(server)
-    const h = harness(audit, { CUBEJS_JWK_URL: server.url })
+    const h = harness(audit, { CUBEJS_JWK_URL: server.url, AUTHORIZER_ALLOW_ANY_ISSUER: 'true', AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' })
     await expectAllow(h, event(forge({ alg: 'ES256', kid: 'ec' }, claims, asymmetric('ES256', ec.privateKey))))
     await expectUnauthorized(h, event(forge({ alg: 'HS256', kid: 'oct' }, claims, hmac('HS256', published))), 'alg_not_allowed')
   })
@@ -233,7 +233,7 @@ describe('per-issuer key sets (AUTHORIZER_JWK_URLS)', () => {
       trapServer(),
     ])
     servers.push(a, b, trap)
-    const h = harness(audit, { AUTHORIZER_JWK_URLS: JSON.stringify({ 'https://a.example.com/': a.url, 'https://b.example.com/': b.url }) })
+    const h = harness(audit, { AUTHORIZER_JWK_URLS: JSON.stringify({ 'https://a.example.com/': a.url, 'https://b.example.com/': b.url }), AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' })
     const sign = (iss: unknown, kid: string, key: Pair) => forge({ alg: 'ES256', kid }, { ...claims, iss }, asymmetric('ES256', key.privateKey))
     await expectAllow(h, event(sign('https://a.example.com/', 'tenant-a', ec)))
     // Tenant B's signer claims tenant A's issuer: A's key set has no such kid, and B's keys are never consulted.
@@ -248,7 +248,7 @@ describe('per-issuer key sets (AUTHORIZER_JWK_URLS)', () => {
 
   it('refuses AUTHORIZER_JWK_URLS naming a plain-http or file URL as a configuration error', async () => {
     for (const url of ['http://jwks.example.com/keys', 'file:///etc/passwd', 'https://user:pass@jwks.example.com/keys']) {
-      const h = harness(audit, { AUTHORIZER_JWK_URLS: JSON.stringify({ 'https://a.example.com/': url }) })
+      const h = harness(audit, { AUTHORIZER_JWK_URLS: JSON.stringify({ 'https://a.example.com/': url }), AUTHORIZER_ALLOW_ANY_AUDIENCE: 'true' })
       await expectAuthorizerError(h, event(forge({ alg: 'ES256' }, claims, asymmetric('ES256', ec.privateKey))), 'config_invalid', 'AUTHORIZER_JWK_URLS')
     }
   })

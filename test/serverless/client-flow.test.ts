@@ -7,7 +7,7 @@ import { hs256 } from '../support/tokens.js'
 import { isolatedEnv, serviceCopy, startOffline, type Offline } from './support/serverless.js'
 
 const SSM_PATH = '/cube-auth/offline'
-const SECRET = 'ssm-secret-0c4e7b1a95d2'
+const SECRET = 'ssm-secret-0c4e7b1a95d2-0123456789abcdef0123456789abcdef01234567'
 const AUDIENCE = 'cube-api'
 
 let offline: Offline

@@ -6,8 +6,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withBadSignature } from '../support/tokens.js'
 import { isolatedEnv, ROOT, runServerless, serviceCopy, type SlsRun } from './support/serverless.js'
 
-/** Cube's example secret: the sample events carry a token signed with it (README, quick start). */
-const SAMPLE_SECRET = 'secret'
+/** The example secret (32 bytes or more): the sample events carry a token signed with it (README, quick start). */
+const SAMPLE_SECRET = 'example-secret-change-me-32-bytes-or-more'
 
 /** Which function each sample event belongs to. */
 const FUNCTION_OF: Readonly<Record<string, string>> = {

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { hs256, withBadSignature, withPayload } from '../support/tokens.js'
 import { isolatedEnv, serviceCopy, startOffline, type Offline } from './support/serverless.js'
 
-const SECRET = 'offline-secret-6a1f93c2d7e0'
+const SECRET = 'offline-secret-6a1f93c2d7e0-0123456789abcdef0123456789abcdef0123'
 const NOW_S = Math.floor(Date.now() / 1000)
 const CLAIMS = { sub: 'alice', tenant: 'acme', role: 'analyst', iat: NOW_S, exp: NOW_S + 3600 }
 

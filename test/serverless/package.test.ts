@@ -25,7 +25,7 @@ interface Packaged {
 
 // Values a user may well have in the shell that runs `serverless deploy` (they are what `npm run token` signs with).
 const CANARIES = {
-  CUBEJS_API_SECRET: 'canary-api-secret-3f9a1c77e2',
+  CUBEJS_API_SECRET: 'canary-api-secret-3f9a1c77e2-0123456789abcdef0123456789abcdef012',
   CUBEJS_API_SECRETS: 'canary-rotated-1b2c,canary-rotated-4d5e',
   CUBEJS_JWT_KEY: 'canary-jwt-key-8e6d2a0f41',
 } as const
@@ -87,10 +87,11 @@ beforeAll(async () => {
     CUBEJS_DEV_MODE: 'true',
     CUBEJS_JWT_ISSUER: '',
   }
-  // Two independent CLI runs in parallel: a stage with SSM, and the default stage with environment-only settings.
+  // Two independent CLI runs in parallel: a stage with SSM on the default runtime, and the default stage with
+  // environment-only settings on the runtime a stage parameter chooses.
   ;[prod, envOnly] = await Promise.all([
     packageService(['--stage', 'prod', '--region', 'eu-west-1', '--param=ssmPath=/cube-auth/prod', '--param=jwtAudience=cube-api', `--param=apiSecret=${PARAM_CANARY}`], shell),
-    packageService([], {}),
+    packageService(['--param=runtime=nodejs22.x'], {}),
   ])
 }, 90_000)
 
@@ -151,7 +152,7 @@ describe('serverless package without AWS credentials', () => {
     expect(routes['GET /auth/cubejs-token']?.AuthorizationType).toBeUndefined()
   })
 
-  it('runs every function on nodejs20.x arm64 from dist/, with bounded memory, timeout and log retention', () => {
+  it('runs every function on nodejs24.x arm64 from dist/, with bounded memory, timeout and log retention', () => {
     const functions = Object.fromEntries(ofType(prod.template, 'AWS::Lambda::Function').map(([id, r]) => [id, r.Properties]))
     expect(Object.fromEntries(Object.entries(functions).map(([id, p]) => [id, p.Handler]))).toStrictEqual({
       AuthorizerLambdaFunction: 'dist/authorizer.handler',
@@ -160,9 +161,15 @@ describe('serverless package without AWS credentials', () => {
       TokenEndpointLambdaFunction: 'dist/token-endpoint.handler',
       CubeApiMetaLambdaFunction: 'dist/cube-api-meta.handler',
     })
-    for (const props of Object.values(functions)) expect(props).toMatchObject({ Runtime: 'nodejs20.x', Architectures: ['arm64'], MemorySize: 256, Timeout: 10 })
+    for (const props of Object.values(functions)) expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 256, Timeout: 10 })
     const retention = ofType(prod.template, 'AWS::Logs::LogGroup').map(([, r]) => r.Properties.RetentionInDays)
     expect(retention).toStrictEqual([30, 30, 30, 30, 30])
+  })
+
+  it('runs every function on nodejs22.x when the runtime stage parameter says so', () => {
+    const functions = ofType(envOnly.template, 'AWS::Lambda::Function')
+    expect(functions).toHaveLength(5)
+    for (const [id, resource] of functions) expect(resource.Properties.Runtime, id).toBe('nodejs22.x')
   })
 
   it('grants exactly ssm:GetParameters on <ssmPath>/* and kms:Decrypt through SSM, with pseudo parameters only', () => {

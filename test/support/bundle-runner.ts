@@ -5,13 +5,16 @@ import { fileURLToPath } from 'node:url'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const RUNNER = fileURLToPath(new URL('./run-bundle.mjs', import.meta.url))
 const RESULT_PREFIX = '@@result '
+const NODE_PREFIX = '@@node '
 const RUN_TIMEOUT_MS = 15_000
 
 export type BundleOutcome = { index: number; ok: true; result: unknown } | { index: number; ok: false; error: { type: string; message: string } }
 
 export interface BundleRun {
   readonly outcomes: BundleOutcome[]
-  /** The authorizer's own stdout lines, parsed: every line but the runner's result lines must be JSON. */
+  /** process.version of the child that ran the bundle, e.g. v24.11.0. */
+  readonly nodeVersion: string
+  /** The authorizer's own stdout lines, parsed: every line but the runner's own (@@result, @@node) must be JSON. */
   readonly logs: Array<Record<string, unknown>>
   /** The same lines as text. */
   readonly logOutput: string
@@ -21,7 +24,8 @@ export interface BundleRun {
 }
 
 /**
- * Only PATH is inherited, so no CUBEJS_* of the developer's shell can leak into (or out of) the run; `env` is applied
+ * The child runs on the Node running the tests (process.execPath), not on whatever `node` PATH finds first. Only PATH
+ * is inherited, so no CUBEJS_* of the developer's shell can leak into (or out of) the run; `env` is applied
  * before the bundle is imported. Asynchronous on purpose: test servers (JWKS, SSM) live in this process and must keep
  * answering while the child runs.
  */
@@ -39,9 +43,11 @@ export function runBundle(env: Record<string, string>, events: unknown[], { conc
       if (code !== 0) return reject(new Error(`bundle runner exited with ${String(code)}: ${stderr}`))
       const lines = stdout.split('\n').filter((line) => line !== '')
       const outcomes = lines.filter((line) => line.startsWith(RESULT_PREFIX)).map((line) => JSON.parse(line.slice(RESULT_PREFIX.length)) as BundleOutcome)
-      const logLines = lines.filter((line) => !line.startsWith(RESULT_PREFIX))
+      const nodeVersion = lines.find((line) => line.startsWith(NODE_PREFIX))?.slice(NODE_PREFIX.length) ?? ''
+      const logLines = lines.filter((line) => !line.startsWith(RESULT_PREFIX) && !line.startsWith(NODE_PREFIX))
       resolve({
         outcomes,
+        nodeVersion,
         logs: logLines.map((line) => JSON.parse(line) as Record<string, unknown>),
         logOutput: logLines.join('\n'),
         stderr,

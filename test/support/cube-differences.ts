@@ -5,12 +5,6 @@ import type { CubeOutcome } from './cube-oracle.js'
 /** Where the list lives: moving the section (e.g. into docs/) is a change to this one constant. */
 export const DIFFERENCES_SECTION = { file: 'README.md', heading: '## Differences from Cube, and why' } as const
 
-/**
- * Branch i12 (issue 12, items 1–7) changes our side. Until it is merged, cases marked `awaitsI12` must still agree with
- * Cube and cases marked `interim` must still differ; merging it means flipping this to true (and deleting INTERIM).
- */
-export const I12_MERGED = false
-
 /** Our answer: an Allow with its security context, a 401, or a 500-style error. */
 export type OurOutcome =
   | { readonly kind: 'accept'; readonly securityContext: unknown }
@@ -56,13 +50,6 @@ export const DIFFERENCES = {
 } as const satisfies Record<string, Explains>
 
 export type DifferenceId = keyof typeof DIFFERENCES
-
-/**
- * Today's behaviour that branch i12 removes, so the README (written for after the merge) does not list it: with a remote
- * JWKS, a token without a kid, or with a kid the set does not name, is verified by the one suitable key or by a key
- * without kid; Cube refuses it ("JWT without kid inside headers", or no key for that kid).
- */
-export const INTERIM = { 'jwks-kid-fallback': cubeRejectsOursAccepts } as const satisfies Record<string, Explains>
 
 /** The ids listed in the README section: each bullet starts with the id as bold code, "- **`id`**". */
 export function readmeDifferenceIds(root: URL): string[] {

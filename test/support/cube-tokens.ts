@@ -2,7 +2,7 @@
 // Cube and we answer differently on purpose, the README difference id that says so.
 import { createSecretKey, type KeyObject } from 'node:crypto'
 import { CompactSign } from 'jose'
-import type { DifferenceId, INTERIM } from './cube-differences.js'
+import type { DifferenceId } from './cube-differences.js'
 import { asymmetric, forge, hmac, type Random } from './security-tokens.js'
 
 export interface Signer {
@@ -24,10 +24,8 @@ export interface Profile {
 }
 
 export interface Declaration {
+  /** The README id that explains why Cube and we answer this case differently; unset, the answers must agree. */
   readonly difference?: DifferenceId
-  /** Differs only once branch i12 is merged (see I12_MERGED). */
-  readonly awaitsI12?: true
-  readonly interim?: keyof typeof INTERIM
 }
 
 export interface Case extends Declaration {
@@ -115,7 +113,7 @@ export const MUTATIONS: Readonly<Record<string, Mutation>> = {
   },
   bothHeadersDifferent: async (ctx, s) => ({
     headers: { 'X-Cube-Authorization': await mint(s, goodClaims(ctx)), Authorization: ctx.rng.pick(['Bearer undefined', 'Basic dXNlcjpwYXNz', `Bearer ${await mint(s, goodClaims(ctx))}`]) },
-    valid: true, difference: 'credentials-ambiguous', awaitsI12: true,
+    valid: true, difference: 'credentials-ambiguous',
   }),
   missingToken: async () => ({ headers: {}, valid: false }),
   bearerTab: async (ctx, s) => ({ headers: { Authorization: `Bearer\t${await mint(s, goodClaims(ctx))}` }, valid: true, difference: 'bearer-whitespace' }),

@@ -1,8 +1,10 @@
 // Runs the built bundle as a cold Lambda container would: reads {env, events, concurrent} from stdin, applies env, then
-// imports dist/authorizer.mjs (which reads its settings at load) and prints one prefixed JSON result line per event.
+// imports dist/authorizer.mjs (which reads its settings at load) and prints one prefixed JSON result line per event,
+// then the Node version it ran on.
 import { readFileSync } from 'node:fs'
 
 const RESULT_PREFIX = '@@result '
+const NODE_PREFIX = '@@node '
 const input = JSON.parse(readFileSync(0, 'utf8'))
 for (const [name, value] of Object.entries(input.env ?? {})) process.env[name] = value
 
@@ -22,3 +24,4 @@ const events = input.events ?? []
 const results = input.concurrent ? await Promise.all(events.map(invoke)) : []
 if (!input.concurrent) for (const [index, event] of events.entries()) results.push(await invoke(event, index))
 for (const result of results) process.stdout.write(`${RESULT_PREFIX}${JSON.stringify(result)}\n`)
+process.stdout.write(`${NODE_PREFIX}${process.version}\n`)

@@ -9,8 +9,8 @@ import { jsonLogger, LogLevel, type Logger } from '../../lib/logger.js'
 export const NOW_MS = Date.UTC(2025, 0, 15, 12, 0, 0)
 export const NOW_S = NOW_MS / 1000
 /** Distinctive, so that finding it in a log line can only mean it leaked. */
-export const SECRET = 'sec-suite-secret-9c41e07b5a2d'
-export const OTHER_SECRET = 'sec-suite-attacker-3f8d2b6e10ca'
+export const SECRET = 'sec-suite-secret-9c41e07b5a2d-0123456789abcdef0123456789abcdef01'
+export const OTHER_SECRET = 'sec-suite-attacker-3f8d2b6e10ca-0123456789abcdef0123456789abcdef'
 
 /** What one invocation ended in; a thrown value keeps its constructor name so a TypeError can never pass as a 401. */
 export type Outcome =

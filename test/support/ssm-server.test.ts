@@ -10,7 +10,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest'
 import { startSsmServer, type SsmServer } from './ssm-server.js'
 
 const START_MS = 1_700_000_000_000
-const SECRET = 'cube-api-secret-value'
+const SECRET = 'cube-api-secret-value-0123456789abcdef0123456789abcdef0123456789'
 
 let server: SsmServer
 let clockMs: number
