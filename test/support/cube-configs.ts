@@ -98,13 +98,18 @@ export async function buildConfigs(servers: Servers, now: number): Promise<Confi
     { name: 'CUBEJS_JWT_KEY as PEM certificate', settings: { CUBEJS_JWT_KEY: cert.pem }, profile: { signers: [{ alg: 'RS256', key: cert.privateKey }], foreign: rsaSigners(rsaOther) }, mutations: CORE },
     {
       name: 'CUBEJS_JWT_KEY as JWK JSON', settings: { CUBEJS_JWT_KEY: ecJwkText }, profile: { signers: [{ alg: 'ES384', key: ec384.privateKey }], foreign: [{ alg: 'ES384', key: ecOther.privateKey }] },
-      mutations: ['valid', 'expired', 'missingToken'], declare: whenValid({ difference: 'jwt-key-jwk-json' }),
-      extra: async () => [await one('HS256 keyed with the JWK text', { valid: false, difference: 'jwt-key-jwk-json' }, await mint(keyedWith(ecJwkText), { sub: 'x' }))],
+      mutations: ['valid', 'expired', 'missingToken'], declare: whenValid({ difference: 'jwt-key-formats' }),
+      extra: async () => [await one('HS256 keyed with the JWK text', { valid: false, difference: 'jwt-key-formats' }, await mint(keyedWith(ecJwkText), { sub: 'x' }))],
     },
     {
       name: 'CUBEJS_JWT_KEY as JWKS JSON', settings: { CUBEJS_JWT_KEY: jwksText }, profile: { signers: [...rsaSigners(rsa, 'k1'), { alg: 'ES256', key: ec.privateKey, kid: 'k2' }], foreign: rsaSigners(rsaOther, 'k1') },
-      mutations: ['valid', 'expired', 'wrongKey'], declare: whenValid({ difference: 'jwt-key-jwk-json' }),
-      extra: async () => [await one('HS256 keyed with the JWKS text', { valid: false, difference: 'jwt-key-jwk-json' }, await mint(keyedWith(jwksText), { sub: 'x' }))],
+      mutations: ['valid', 'expired', 'wrongKey'], declare: whenValid({ difference: 'jwt-key-formats' }),
+      extra: async () => [await one('HS256 keyed with the JWKS text', { valid: false, difference: 'jwt-key-formats' }, await mint(keyedWith(jwksText), { sub: 'x' }))],
+    },
+    {
+      name: 'CUBEJS_JWT_KEY as bare base64 SPKI', settings: { CUBEJS_JWT_KEY: spki }, profile: { signers: rsaSigners(rsa), foreign: rsaSigners(rsaOther) },
+      mutations: ['valid', 'expired'], declare: whenValid({ difference: 'jwt-key-formats' }),
+      extra: async () => [await one('HS256 keyed with the base64 text', { valid: false, difference: 'jwt-key-formats' }, await mint(keyedWith(spki), { sub: 'x' }))],
     },
     { name: 'CUBEJS_JWT_KEY as PEM Ed25519', settings: { CUBEJS_JWT_KEY: ed.pem }, profile: { signers: [{ alg: 'EdDSA', key: ed.privateKey }], foreign: [{ alg: 'EdDSA', key: edOther.privateKey }] }, mutations: CORE, declare: whenValid({ difference: 'eddsa' }) },
     {

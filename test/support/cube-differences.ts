@@ -27,7 +27,7 @@ export const DIFFERENCES = {
   'bearer-whitespace': cubeRejectsOursAccepts,
   'blank-x-cube-authorization': cubeRejectsOursAccepts,
   'credentials-ambiguous': cubeAcceptsOursRejects,
-  'jwt-key-jwk-json': either,
+  'jwt-key-formats': either,
   'public-key-as-secret': oursConfigError,
   'weak-hmac-key': oursConfigError,
   'algs-config-error': oursConfigError,
