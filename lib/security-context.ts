@@ -24,7 +24,8 @@ function namespaced(payload: Record<string, unknown>, namespace: string): unknow
   if (!Object.hasOwn(payload, namespace)) return undefined
   const value = payload[namespace]
   if (typeof value !== 'string') return value
-  // Some identity providers can only emit string claims, so Cube accepts JSON text there (cube-js/cube#4811).
+  // Our extension: some identity providers can only emit string claims. Cube 1.7.43 passes the text on as it is; JSON
+  // text in the claim is an open request there (cube-js/cube#4811). README: namespace-json-text.
   try {
     return JSON.parse(value)
   } catch {
@@ -48,9 +49,10 @@ function needsNoCopy(json: string): boolean {
 const UNSAFE_TEXT = /\\|__proto__|constructor|prototype/
 
 /**
- * Cube's rules: `payload[namespace]` when it is an object (or JSON text of one), else {}; without a namespace the
- * payload with legacy `u` merged on top. `parsedFrom`, the JSON text a caller just parsed `payload` from and hands over
- * (nothing else will read or write it), lets the copy be skipped when the text shows it would change nothing.
+ * Cube's rules, kept to objects: `payload[namespace]` when it is an object (or, our extension, JSON text of one), else
+ * {} where Cube would pass any other value on; without a namespace the payload with a legacy `u` object merged on top.
+ * `parsedFrom`, the JSON text a caller just parsed `payload` from and hands over (nothing else will read or write it),
+ * lets the copy be skipped when the text shows it would change nothing.
  */
 export function buildSecurityContext(payload: Record<string, unknown>, namespace: string | undefined, parsedFrom?: string): SecurityContext {
   const owned = parsedFrom !== undefined && needsNoCopy(parsedFrom)
