@@ -13,7 +13,7 @@
 // one that does not show, fails.
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { createAuthorizer } from '../../lib/authorizer.js'
-import type { Settings } from '../../lib/config-env.js'
+import type { Settings } from '../../lib/settings/env.js'
 import { runBundle, type BundleOutcome } from '../support/bundle-runner.js'
 import { buildConfigs, type Config } from '../support/cube-configs.js'
 import { DIFFERENCES, readmeDifferenceIds, type OurOutcome } from '../support/cube-differences.js'
