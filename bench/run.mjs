@@ -1,4 +1,4 @@
-// npm run bench: one table per performance goal (issue 7) plus the SSM burst simulation (issue 3), with PASS/MISS.
+// npm run bench: one table per performance goal plus the SSM burst simulation, with PASS/MISS.
 // Ratios are medians of per-round paired ratios over interleaved rounds; absolute times depend on the machine.
 import { readFile, writeFile } from 'node:fs/promises'
 import { availableParallelism, cpus, loadavg } from 'node:os'

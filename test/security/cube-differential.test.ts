@@ -106,7 +106,7 @@ afterAll(async () => {
   await Promise.all(servers.map((server) => server.close()))
 })
 
-describe('Cube 1.7.43 and this authorizer answer the same tokens alike, except for the README’s differences', () => {
+describe('Cube 1.7.43 and this authorizer answer the same tokens alike, except for the documented differences (docs/security.md)', () => {
   it('agrees on every seeded case of every key setting, or differs exactly as the case declares', async () => {
     const rng = new Random(SEED)
     for (const config of configs) {
@@ -127,7 +127,7 @@ describe('Cube 1.7.43 and this authorizer answer the same tokens alike, except f
     expect(results.length).toBeGreaterThan(300)
   })
 
-  it('names, in its cases, exactly the differences the README lists', () => {
+  it('names, in its cases, exactly the differences docs/security.md lists', () => {
     const declared = new Set(results.flatMap((r) => (r.testCase.difference === undefined ? [] : [r.testCase.difference])))
     declared.add('status-401')
     expect([...declared].sort()).toEqual(Object.keys(DIFFERENCES).sort())

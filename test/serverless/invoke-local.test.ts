@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { withBadSignature } from '../support/tokens.js'
 import { isolatedEnv, ROOT, runServerless, serviceCopy, type SlsRun } from './support/serverless.js'
 
-/** The example secret (32 bytes or more): the sample events carry a token signed with it (README, quick start). */
+/** The example secret (32 bytes or more): the sample events carry a token signed with it (docs/local-development.md). */
 const SAMPLE_SECRET = 'example-secret-change-me-32-bytes-or-more'
 
 /** Which function each sample event belongs to. */

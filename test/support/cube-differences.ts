@@ -1,9 +1,9 @@
-// The accepted differences from Cube, by id: what each allows the two answers to be, and where the README lists them.
+// The accepted differences from Cube, by id: what each allows the two answers to be, and where docs/security.md lists them.
 import { readFileSync } from 'node:fs'
 import type { CubeOutcome } from './cube-oracle.js'
 
 /** Where the list lives: moving the section (e.g. into docs/) is a change to this one constant. */
-export const DIFFERENCES_SECTION = { file: 'README.md', heading: '## Differences from Cube, and why' } as const
+export const DIFFERENCES_SECTION = { file: 'docs/security.md', heading: '## Differences from Cube, and why' } as const
 
 /** Our answer: an Allow with its security context, a 401, or a 500-style error. */
 export type OurOutcome =
