@@ -1,6 +1,6 @@
 // createAuthorizer, the composition root: the whole start-up in order, from the environment to the request path.
 import type { CheckAuth } from './check-auth.js'
-import type { ContextToApiScopes } from './scopes/api-scopes.js'
+import type { ContextToApiScopes } from './scopes/cube.js'
 import type { JwtOptions } from './settings/config.js'
 import { readEnvSettings, type Settings } from './settings/env.js'
 import { metricsConfigOrOff } from './settings/metrics.js'

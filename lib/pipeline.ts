@@ -10,7 +10,7 @@ import { tokenAgeSeconds } from './jwt/claims.js'
 import type { Runtime, RuntimeFor } from './runtime.js'
 import { buildSecurityContext, safeCopy } from './security-context.js'
 import { verifyTokenWithJson, type VerifyProgress } from './jwt/verify.js'
-import type { ContextToApiScopes } from './scopes/api-scopes.js'
+import type { ContextToApiScopes } from './scopes/cube.js'
 import { resolveGrants } from './scopes/resolve.js'
 import type { SecurityContext } from './security-context.js'
 

@@ -1,5 +1,5 @@
 // Which of Cube's endpoints needs which API scope, as registered by Cube's API gateway (initApp in gateway.js).
-import type { ApiScope } from './api-scopes.js'
+import type { ApiScope } from './cube.js'
 
 export interface CubeEndpoint {
   /** `USE` for Express's app.use: every method, and every path below. */

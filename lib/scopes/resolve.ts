@@ -2,7 +2,7 @@
 import { AuthorizerError, ErrorCode } from '../errors.js'
 import type { AccessConfig } from '../settings/access.js'
 import type { SecurityContext } from '../security-context.js'
-import { isApiScope, partitionScopes, type ApiScope, type ContextToApiScopes } from './api-scopes.js'
+import { isApiScope, partitionScopes, type ApiScope, type ContextToApiScopes } from './cube.js'
 import type { Grants } from './rules.js'
 
 /** Reason codes for the decision log (field `scope_notes`); they never carry the claim's values. */

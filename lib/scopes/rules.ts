@@ -1,5 +1,5 @@
 // Route rules: a method and an API Gateway path pattern, and what a token needs there (Cube scopes or our own).
-import type { ApiScope } from './api-scopes.js'
+import type { ApiScope } from './cube.js'
 import { wildcardMatch } from './wildcard.js'
 
 export type ClaimValue = string | number | boolean

@@ -2,7 +2,7 @@
 import { configError } from '../errors.js'
 import type { Settings } from './env.js'
 import { parseBoolean, parseChoice, parseList, parseOptional } from './values.js'
-import { CUBE_DEFAULT_API_SCOPES, partitionScopes, type ApiScope } from '../scopes/api-scopes.js'
+import { CUBE_DEFAULT_API_SCOPES, partitionScopes, type ApiScope } from '../scopes/cube.js'
 import { cubeScopePatterns } from '../scopes/cube-routes.js'
 import type { RouteRule } from '../scopes/rules.js'
 import { parseRouteRequirements } from './route-requirements.js'

@@ -10,7 +10,7 @@
 // only after its scope check (and then fails, which is fine: only the scope decision is compared).
 import { createRequire } from 'node:module'
 import { describe, expect, it } from 'vitest'
-import { API_SCOPES, type ApiScope } from '../../lib/scopes/api-scopes.js'
+import { API_SCOPES, type ApiScope } from '../../lib/scopes/cube.js'
 import { CUBE_ENDPOINTS } from '../../lib/scopes/cube-routes.js'
 import { decideRoute } from '../../lib/scopes/decide.js'
 import { parseAccessConfig } from '../../lib/settings/access.js'

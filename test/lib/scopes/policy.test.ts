@@ -2,7 +2,7 @@
 // giving, on every route, the answer a fresh decision there gives (checked with the independent evaluator in test/support).
 import { describe, expect, it } from 'vitest'
 import { createAuthorizer } from '../../../lib/authorizer.js'
-import type { ContextToApiScopes } from '../../../lib/scopes/api-scopes.js'
+import type { ContextToApiScopes } from '../../../lib/scopes/cube.js'
 import type { Settings } from '../../../lib/settings/env.js'
 import { evaluatePolicy, policyOf, type IamAnswer } from '../../support/iam-evaluator.js'
 import { httpAt, restArn, restTokenAt, SCOPES_SECRET, scopedToken, WALKED_ROUTES } from '../../support/scoped-events.js'

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { parseAccessConfig } from '../../../lib/settings/access.js'
 import type { Settings } from '../../../lib/settings/env.js'
 import { resolveGrants, ScopeNote } from '../../../lib/scopes/resolve.js'
-import type { ContextToApiScopes } from '../../../lib/scopes/api-scopes.js'
+import type { ContextToApiScopes } from '../../../lib/scopes/cube.js'
 import { AuthorizerError, ErrorCode } from '../../../lib/errors.js'
 
 function access(settings: Settings = {}) {
