@@ -1,6 +1,6 @@
 // The only module that reads process.env: it snapshots the authorizer's settings by name.
 
-/** Settings that may live in SSM Parameter Store as well as in the environment (issue: SSM). */
+/** Settings that may live in SSM Parameter Store as well as in the environment (secrets, and what rotates with them). */
 export const SECRET_SETTINGS = [
   'CUBEJS_API_SECRET',
   'CUBEJS_API_SECRETS',
