@@ -9,6 +9,7 @@ import { safeKid, type LogFields, type Logger } from './observe/logger.js'
 import { tokenAgeSeconds } from './jwt/claims.js'
 import type { Runtime, RuntimeFor } from './runtime.js'
 import { buildSecurityContext, safeCopy } from './security-context.js'
+import { withCognitoGroups } from './cognito-groups.js'
 import { verifyTokenWithJson, type VerifyProgress } from './jwt/verify.js'
 import type { ContextToApiScopes } from './scopes/api-scopes.js'
 import { resolveGrants } from './scopes/resolve.js'
@@ -83,6 +84,7 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, context
       tokenAge = tokenAgeSeconds(verified.payload, nowSeconds)
       principalId = principalOf(verified.payload)
       let securityContext = buildSecurityContext(verified.payload, config.claimsNamespace, verified.payloadJson)
+      if (config.tokenUse !== undefined && config.claimsNamespace !== undefined) securityContext = withCognitoGroups(securityContext, verified.payload)
       if (checkAuth) securityContext = await runCheckAuth(checkAuth, { event, token: request.token, payload: safePayload(verified.payload), securityContext })
       return await allowed(runtime, request, verified.payload, securityContext, 'ok')
     } catch (error) {
