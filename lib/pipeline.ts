@@ -42,7 +42,7 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, context
     let scopeFields: LogFields | undefined
     const log = (outcome: string, reason: string, extra?: LogFields) => {
       const fields = {
-        outcome, reason, event: request?.kind, alg: progress.alg, kid: safeKid(progress.kid), keys: progress.keys,
+        outcome, reason, event: request?.kind, token_source: request?.source, alg: progress.alg, kid: safeKid(progress.kid), keys: progress.keys,
         token_age_seconds: tokenAge, latency_ms: now() - started, request_id: context?.awsRequestId,
       }
       const more = scopeFields === undefined ? extra : { ...scopeFields, ...extra }
@@ -73,7 +73,7 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, context
       runtime = runtimeFor(isPromiseLike(settings) ? await settings : settings)
       logger = lastLogger = runtime.logger
       const { config, verifyOptions } = runtime
-      request = parseEvent(event)
+      request = parseEvent(event, config.tokenLocations)
       if (request.token === undefined) {
         if (!config.devMode) throw new AuthorizerError(ErrorCode.TOKEN_MISSING, 'no token')
         return await allowed(runtime, request, {}, {}, 'dev_mode_anonymous')

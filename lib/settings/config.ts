@@ -12,6 +12,8 @@ import { parseJwksSource, type JwksSource } from './jwks.js'
 import { parseAccessConfig, type AccessConfig, type ScopeWarning } from './access.js'
 import { parseCognitoPool, type CognitoPool } from './cognito.js'
 import { TokenUse } from '../jwt/claims.js'
+import { parseTokenLocations } from './token-locations.js'
+import type { TokenLocations } from '../gateway/token-sources.js'
 
 /** Cube's `jwt` config-file options; a code option wins over the setting of the same meaning. */
 export interface JwtOptions {
@@ -46,6 +48,8 @@ export interface Config {
   readonly maxTokenAgeSeconds: number | undefined
   /** AUTHORIZER_TOKEN_USE; undefined: token_use is not checked. */
   readonly tokenUse: TokenUse | undefined
+  /** AUTHORIZER_TOKEN_QUERY_PARAM and AUTHORIZER_TOKEN_COOKIE: REQUEST events may carry the token there too. */
+  readonly tokenLocations: TokenLocations
   readonly policyScope: PolicyScope
   readonly logLevel: LogLevel
   /** Security opt-outs (each logged as a warning at every cold start). */
@@ -158,6 +162,7 @@ export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: Sk
     clockToleranceSeconds: parseInteger('AUTHORIZER_CLOCK_TOLERANCE_SECONDS', settings.AUTHORIZER_CLOCK_TOLERANCE_SECONDS, 0, 0, 300),
     requireExp: parseBoolean('AUTHORIZER_REQUIRE_EXP', settings.AUTHORIZER_REQUIRE_EXP, false),
     maxTokenAgeSeconds: parseMaxTokenAge(settings),
+    tokenLocations: parseTokenLocations(settings),
     tokenUse: parseOptional(settings.AUTHORIZER_TOKEN_USE) === undefined ? undefined : parseChoice('AUTHORIZER_TOKEN_USE', settings.AUTHORIZER_TOKEN_USE, Object.values(TokenUse), TokenUse.ACCESS),
     policyScope,
     logLevel: parseChoice('AUTHORIZER_LOG_LEVEL', settings.AUTHORIZER_LOG_LEVEL, Object.values(LogLevel), LogLevel.INFO),
