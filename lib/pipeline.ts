@@ -8,6 +8,7 @@ import { parseEvent, type AuthorizerRequest } from './gateway/event.js'
 import { safeKid, type LogFields, type Logger } from './observe/logger.js'
 import { tokenAgeSeconds } from './jwt/claims.js'
 import type { Runtime, RuntimeFor } from './runtime.js'
+import type { OidcRegistry } from './oidc/registry.js'
 import { buildSecurityContext, safeCopy } from './security-context.js'
 import { withCognitoGroups } from './cognito-groups.js'
 import { verifyTokenWithJson, type VerifyProgress } from './jwt/verify.js'
@@ -21,13 +22,15 @@ export interface PipelineParts {
   readonly now: () => number
   readonly settingsOf: SettingsSource
   readonly runtimeFor: RuntimeFor
+  /** OIDC discovery: the issuers' JWKS URLs, when the settings name OIDC issuers. */
+  readonly oidc: OidcRegistry
   readonly checkAuth: CheckAuth | undefined
   readonly contextToApiScopes: ContextToApiScopes | undefined
   /** Until settings are known (a failed SSM load), decisions are logged here. */
   readonly initLogger: Logger
 }
 
-export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, contextToApiScopes, initLogger }: PipelineParts): AuthorizerHandler {
+export function createPipeline({ now, settingsOf, runtimeFor, oidc, checkAuth, contextToApiScopes, initLogger }: PipelineParts): AuthorizerHandler {
   let lastLogger = initLogger
 
   return async function handler(event, context) {
@@ -70,7 +73,9 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, context
     try {
       const settings = settingsOf()
       // The environment source answers synchronously: awaiting a plain value would still cost a microtask turn.
-      runtime = runtimeFor(isPromiseLike(settings) ? await settings : settings)
+      const resolved = isPromiseLike(settings) ? await settings : settings
+      const discovered = oidc.discoveredFor(resolved)
+      runtime = runtimeFor(resolved, isPromiseLike(discovered) ? await discovered : discovered)
       logger = lastLogger = runtime.logger
       const { config, verifyOptions } = runtime
       request = parseEvent(event, config.tokenLocations)

@@ -8,7 +8,8 @@ import { frozenKeys, isJwksText, parseKeySetting, refuseKeyText, secretKey, type
 import { KidRule } from '../jwt/select-key.js'
 import { applyHmacStrength, MIN_HMAC_KEY_BYTES } from '../jwt/hmac-strength.js'
 import { PolicyScope } from '../gateway/policy.js'
-import { parseJwksSource, type JwksSource } from './jwks.js'
+import { parseJwksSource, parseJwksTuning, type JwksSource } from './jwks.js'
+import { parseOidcSettings, type OidcSettings } from './oidc.js'
 import { parseAccessConfig, type AccessConfig, type ScopeWarning } from './access.js'
 import { parseCognitoPool, type CognitoPool } from './cognito.js'
 import { TokenUse } from '../jwt/claims.js'
@@ -76,7 +77,20 @@ function strongKeys(source: KeySource, allowWeak: boolean, onSkip: SkipReporter)
   return staticSource(keys, source.setting, source.kidRule)
 }
 
-function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporter, pool: CognitoPool | undefined): KeySource {
+/** Issuer → JWKS URL found by OIDC discovery (lib/oidc), handed in by the runtime; the settings only name the issuers. */
+export type Discovered = ReadonlyMap<string, string>
+
+/** One issuer: its JWKS URL for every token, and the issuer checked as CUBEJS_JWT_ISSUER; several: the token's iss picks. */
+function discoveredSource(settings: Settings, oidc: OidcSettings, discovered: Discovered | undefined): JwksSource {
+  const urls = oidc.issuers.map((issuer) => discovered?.get(issuer))
+  if (!urls.every((url): url is string => url !== undefined)) throw configError(oidc.setting, 'has not been discovered yet')
+  const tuning = parseJwksTuning(settings)
+  if (oidc.setting === 'AUTHORIZER_OIDC_ISSUER') return Object.freeze({ url: urls[0], byIssuer: undefined, tuning })
+  return Object.freeze({ url: undefined, byIssuer: new Map(oidc.issuers.map((issuer, index) => [issuer, urls[index] ?? ''])), tuning })
+}
+
+function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporter, pool: CognitoPool | undefined, oidc: OidcSettings | undefined, discovered: Discovered | undefined): KeySource {
+  if (oidc !== undefined) return Object.freeze({ kind: 'jwks', jwks: discoveredSource(settings, oidc, discovered) })
   const jwks = parseJwksSource(settings, pool?.jwksUrl ?? jwt.jwkUrl)
   if (jwks !== undefined) return Object.freeze({ kind: 'jwks', jwks })
   // Cube combines code options and settings with ||, so an empty code option falls back to the setting.
@@ -106,8 +120,9 @@ function parseAlgorithms(settings: Settings, jwt: JwtOptions, keySource: KeySour
   return allowed
 }
 
-function parseIssuers(settings: Settings, jwt: JwtOptions, pool: CognitoPool | undefined): readonly string[] | undefined {
+function parseIssuers(settings: Settings, jwt: JwtOptions, pool: CognitoPool | undefined, oidc: OidcSettings | undefined): readonly string[] | undefined {
   if (pool !== undefined) return Object.freeze([pool.issuer])
+  if (oidc?.setting === 'AUTHORIZER_OIDC_ISSUER') return oidc.issuers
   if (jwt.issuer !== undefined) return Object.freeze(typeof jwt.issuer === 'string' ? [jwt.issuer] : [...jwt.issuer])
   const issuers = parseNonEmptyList('CUBEJS_JWT_ISSUER', settings.CUBEJS_JWT_ISSUER)
   return issuers === undefined ? undefined : Object.freeze(issuers)
@@ -132,16 +147,19 @@ function parseMaxTokenAge(settings: Settings): number | undefined {
   return raw === undefined ? undefined : parseInteger('AUTHORIZER_MAX_TOKEN_AGE_SECONDS', raw, 0, 1, 31_536_000)
 }
 
-export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}, onScopeWarning: ScopeWarning = () => {}): Config {
+export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}, onScopeWarning: ScopeWarning = () => {}, discovered?: Discovered): Config {
   const allowWeakHmacKey = parseBoolean('AUTHORIZER_ALLOW_WEAK_HMAC_KEY', settings.AUTHORIZER_ALLOW_WEAK_HMAC_KEY, false)
   const allowAnyIssuer = parseBoolean('AUTHORIZER_ALLOW_ANY_ISSUER', settings.AUTHORIZER_ALLOW_ANY_ISSUER, false)
   const allowAnyAudience = parseBoolean('AUTHORIZER_ALLOW_ANY_AUDIENCE', settings.AUTHORIZER_ALLOW_ANY_AUDIENCE, false)
   const pool = parseCognitoPool(settings)
   if (pool !== undefined && (parseOptional(jwt.jwkUrl) !== undefined || jwt.issuer !== undefined))
     throw configError('AUTHORIZER_COGNITO_USER_POOL', 'cannot be combined with the jwkUrl or issuer code options')
-  const keySource = strongKeys(parseKeySource(settings, jwt, onSkip, pool), allowWeakHmacKey, onSkip)
+  const oidc = parseOidcSettings(settings)
+  if (oidc !== undefined && (parseOptional(jwt.jwkUrl) !== undefined || jwt.issuer !== undefined || parseOptional(jwt.key) !== undefined))
+    throw configError(oidc.setting, 'cannot be combined with the jwkUrl, issuer or key code options')
+  const keySource = strongKeys(parseKeySource(settings, jwt, onSkip, pool, oidc, discovered), allowWeakHmacKey, onSkip)
   const audience = parseOptional(jwt.audience) ?? parseOptional(settings.CUBEJS_JWT_AUDIENCE)
-  const issuers = parseIssuers(settings, jwt, pool)
+  const issuers = parseIssuers(settings, jwt, pool, oidc)
   requireIssuerAndAudience(keySource, issuers, audience, allowAnyIssuer, allowAnyAudience)
   const responseFormat = parseChoice('AUTHORIZER_RESPONSE_FORMAT', settings.AUTHORIZER_RESPONSE_FORMAT, Object.values(ResponseFormat), ResponseFormat.IAM)
   const policyScope = parseChoice('AUTHORIZER_POLICY_SCOPE', settings.AUTHORIZER_POLICY_SCOPE, Object.values(PolicyScope), PolicyScope.STAGE)
