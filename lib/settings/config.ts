@@ -57,6 +57,8 @@ export interface Config {
   readonly allowWeakHmacKey: boolean
   readonly allowAnyIssuer: boolean
   readonly allowAnyAudience: boolean
+  /** AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST (a security opt-out too). */
+  readonly allowForeignJwksHost: boolean
   /** Cube API scopes and route requirements; undefined when both are off (one stage-wide Allow). */
   readonly access: AccessConfig | undefined
 }
@@ -187,6 +189,7 @@ export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: Sk
     allowWeakHmacKey,
     allowAnyIssuer,
     allowAnyAudience,
+    allowForeignJwksHost: parseBoolean('AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST', settings.AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST, false),
     access,
   })
 }
