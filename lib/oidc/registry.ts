@@ -57,27 +57,40 @@ export function createOidcRegistry(deps: OidcRegistryDeps): OidcRegistry {
       },
     )
     entries.set(key, { state: 'pending', promise })
+    // Whoever awaits it sees the failure; this keeps a discovery nobody awaits any more (another issuer of the same
+    // request failed first) from becoming an unhandled rejection, which would end the Lambda process.
+    promise.catch(() => {})
     return promise
   }
 
+  // The environment source hands out the same settings object on every invocation: skip re-parsing it.
+  let last: { readonly settings: Settings; readonly found: DiscoveredIssuers | undefined } | undefined
+
   return {
     discoveredFor(settings) {
-      const oidc = parseOidcSettings(settings)
-      if (oidc === undefined) return undefined
-      const { timeoutMs, cooldownSeconds } = parseJwksTuning(settings)
-      const memoKey = JSON.stringify([oidc.issuers, oidc.allowForeignJwksHost, oidc.setting])
-      const known = memo.get(memoKey)
-      if (known !== undefined) return known
-      const found = oidc.issuers.map((issuer) => jwksUriOf(issuer, oidc, timeoutMs, cooldownSeconds))
-      const complete = (uris: readonly string[]): DiscoveredIssuers => {
-        const map: DiscoveredIssuers = new Map(oidc.issuers.map((issuer, index) => [issuer, uris[index] ?? '']))
-        if ([...map.values()].some((uri) => uri === '')) throw configError(oidc.setting, 'discovery returned no jwks_uri')
-        memo.set(memoKey, map)
-        return map
-      }
-      if (found.every((uri): uri is string => typeof uri === 'string')) return complete(found)
-      return Promise.all(found).then(complete)
+      if (last !== undefined && last.settings === settings) return last.found
+      const found = discover(settings)
+      if (!(found instanceof Promise)) last = { settings, found }
+      return found
     },
+  }
+
+  function discover(settings: Settings): DiscoveredIssuers | undefined | Promise<DiscoveredIssuers> {
+    const oidc = parseOidcSettings(settings)
+    if (oidc === undefined) return undefined
+    const { timeoutMs, cooldownSeconds } = parseJwksTuning(settings)
+    const memoKey = JSON.stringify([oidc.issuers, oidc.allowForeignJwksHost, oidc.setting])
+    const known = memo.get(memoKey)
+    if (known !== undefined) return known
+    const found = oidc.issuers.map((issuer) => jwksUriOf(issuer, oidc, timeoutMs, cooldownSeconds))
+    const complete = (uris: readonly string[]): DiscoveredIssuers => {
+      const map: DiscoveredIssuers = new Map(oidc.issuers.map((issuer, index) => [issuer, uris[index] ?? '']))
+      if ([...map.values()].some((uri) => uri === '')) throw configError(oidc.setting, 'discovery returned no jwks_uri')
+      memo.set(memoKey, map)
+      return map
+    }
+    if (found.every((uri): uri is string => typeof uri === 'string')) return complete(found)
+    return Promise.all(found).then(complete)
   }
 }
 

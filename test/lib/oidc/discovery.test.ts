@@ -150,4 +150,19 @@ describe('AUTHORIZER_OIDC_ISSUERS', () => {
     expect(await outcome(await a.token())).toBe(`Authorizer error: ${ErrorCode.CONFIG_INVALID}`)
     expect(decisions(log)).toEqual([['error', ErrorCode.CONFIG_INVALID, 'AUTHORIZER_OIDC_ISSUERS']])
   })
+
+  it('leaves no unhandled rejection when one issuer is still cooling down while another is being asked', async () => {
+    const [a, b] = await two()
+    b.server.setMode({ kind: 'status', status: 500 })
+    a.server.setMode({ kind: 'hang' })
+    const clock = { ms: START_MS }
+    const log = capturedLogger(() => clock.ms)
+    let settings: Settings = { CUBEJS_JWT_AUDIENCE: AUDIENCE, AUTHORIZER_JWKS_TIMEOUT_MS: '200', AUTHORIZER_OIDC_ISSUERS: b.server.issuer }
+    const handler = createAuthorizer({ settings: () => settings, env: {}, logger: log.logger, now: () => clock.ms })
+    await expect(handler(restTokenEvent(`Bearer ${await b.token()}`))).rejects.toThrow(ErrorCode.OIDC_DISCOVERY_FAILED)
+    // A joins while B is within its cooldown: B answers at once, A's discovery is left running with no one awaiting it.
+    settings = { ...settings, AUTHORIZER_OIDC_ISSUERS: `${a.server.issuer},${b.server.issuer}` }
+    await expect(handler(restTokenEvent(`Bearer ${await a.token()}`))).rejects.toThrow(ErrorCode.OIDC_DISCOVERY_FAILED)
+    await vi.waitFor(() => expect(log.named('oidc_discovery_failed')).toHaveLength(2), PATIENTLY)
+  })
 })
