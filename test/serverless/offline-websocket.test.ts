@@ -19,8 +19,9 @@ let other: string
 beforeAll(async () => {
   const service = await serviceCopy()
   // The shell's settings reach every handler (localEnvironment); the WebSocket authorizer's own
-  // AUTHORIZER_TOKEN_QUERY_PARAM comes from serverless.yml. The cookie is configured for the HTTP routes here.
-  const shell = await isolatedEnv({ CUBEJS_API_SECRET: SECRET, AUTHORIZER_TOKEN_COOKIE: 'cube_token' })
+  // AUTHORIZER_TOKEN_QUERY_PARAM=token comes from serverless.yml and wins over the shell's. The cookie and the
+  // access_token parameter are configured here for the HTTP routes.
+  const shell = await isolatedEnv({ CUBEJS_API_SECRET: SECRET, AUTHORIZER_TOKEN_COOKIE: 'cube_token', AUTHORIZER_TOKEN_QUERY_PARAM: 'access_token' })
   cleanups.push(service.cleanup, shell.cleanup)
   valid = await hs256(SECRET, CLAIMS)
   other = await hs256(SECRET, { sub: 'mallory', iat: NOW_S, exp: NOW_S + 3600 })
@@ -89,11 +90,22 @@ describe('serverless-offline WebSocket $connect with the token in the query stri
   })
 })
 
-describe('serverless-offline HTTP routes with AUTHORIZER_TOKEN_COOKIE', () => {
+describe('serverless-offline HTTP routes with AUTHORIZER_TOKEN_COOKIE and AUTHORIZER_TOKEN_QUERY_PARAM', () => {
+  // These routes' identity source is the Authorization header, so it is always sent; the cookie and the parameter
+  // must then carry the same credential.
   const get = (path: string, headers: Record<string, string>) => fetch(`${offline.url}${path}`, { headers }).then((r) => r.status)
 
   it.each(['/whoami/request', '/v2/whoami'])('%s: a cookie carrying the same token is fine, a different one is refused (401)', async (path) => {
     expect(await get(path, { authorization: `Bearer ${valid}`, cookie: `theme=dark; cube_token=${valid}` })).toBe(200)
     expect(await get(path, { authorization: `Bearer ${valid}`, cookie: `theme=dark; cube_token=${other}` })).toBe(401)
+  })
+
+  it.each(['/whoami/request', '/v2/whoami'])('%s: a query parameter carrying the same token is fine, a different one is refused (401)', async (path) => {
+    expect(await get(`${path}?access_token=${valid}&x=1`, { authorization: `Bearer ${valid}` })).toBe(200)
+    expect(await get(`${path}?x=1&access_token=${other}`, { authorization: `Bearer ${valid}` })).toBe(401)
+  })
+
+  it('the REST TOKEN route sees only its header: a different query token changes nothing', async () => {
+    expect(await get(`/whoami?access_token=${other}`, { authorization: `Bearer ${valid}` })).toBe(200)
   })
 })
