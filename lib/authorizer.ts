@@ -6,7 +6,7 @@ import { readEnvSettings, type Settings } from './settings/env.js'
 import { metricsConfigOrOff } from './settings/metrics.js'
 import { defaultSettingsSource, type SettingsSource } from './settings/source.js'
 import { createJwksRegistry, prefetchJwks } from './jwks/registry.js'
-import type { JsonFetcher, JwksFetcher } from './jwks/fetch.js'
+import type { JwksFetcher } from './jwks/fetch.js'
 import { createOidcRegistry, prefetchOidc } from './oidc/registry.js'
 import { parseJwksTuning } from './settings/jwks.js'
 import { jsonLogger, type Logger } from './observe/logger.js'
@@ -29,8 +29,6 @@ export interface AuthorizerOptions {
   readonly now?: () => number
   readonly logger?: Logger
   readonly jwksFetcher?: JwksFetcher
-  /** Fetches OIDC discovery documents (tests); default: the bounded download the JWKS fetch uses. */
-  readonly discoveryFetcher?: JsonFetcher
 }
 
 export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHandler {
@@ -42,8 +40,8 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
   // 3. Key sets fetched from JWKS URLs, kept across settings reloads.
   const jwks = createJwksRegistry({ now, logger: initLogger, fetcher: options.jwksFetcher })
   // 3b. OIDC discovery (AUTHORIZER_OIDC_ISSUER[S], environment only): starts now, in the init phase, and once it has
-  // found the JWKS URLs their key sets are fetched too; both run while SSM loads.
-  const oidc = createOidcRegistry({ now, logger: initLogger, ...(options.discoveryFetcher ? { fetcher: options.discoveryFetcher } : {}) })
+  // found the JWKS URLs their key sets are fetched too; both run while SSM loads. Requests wait for it (pipeline).
+  const oidc = createOidcRegistry({ now, logger: initLogger })
   prefetchOidc(oidc, env, (found) => {
     try {
       const tuning = parseJwksTuning(env)
@@ -51,7 +49,8 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
     } catch {
       // A bad tuning setting is reported by the first invocation.
     }
-  })  // 4. Settings: the environment alone, or plus SSM Parameter Store, whose load starts now (the init phase).
+  })
+  // 4. Settings: the environment alone, or plus SSM Parameter Store, whose load starts now (the init phase).
   let settingsOf = options.settings
   if (settingsOf === undefined) {
     settingsOf = defaultSettingsSource(env, { now, logger: initLogger })
