@@ -7,6 +7,8 @@ import { metricsConfigOrOff } from './settings/metrics.js'
 import { defaultSettingsSource, type SettingsSource } from './settings/source.js'
 import { createJwksRegistry, prefetchJwks } from './jwks/registry.js'
 import type { JwksFetcher } from './jwks/fetch.js'
+import { createOidcRegistry, prefetchOidc } from './oidc/registry.js'
+import { parseJwksTuning } from './settings/jwks.js'
 import { jsonLogger, type Logger } from './observe/logger.js'
 import { withMetrics } from './observe/metrics.js'
 import { createRuntimes } from './runtime.js'
@@ -37,6 +39,17 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
   const initLogger = withMetrics(options.logger ?? jsonLogger(), metricsConfigOrOff(env), now)
   // 3. Key sets fetched from JWKS URLs, kept across settings reloads.
   const jwks = createJwksRegistry({ now, logger: initLogger, fetcher: options.jwksFetcher })
+  // 3b. OIDC discovery (AUTHORIZER_OIDC_ISSUER[S], environment only): starts now, in the init phase, and once it has
+  // found the JWKS URLs their key sets are fetched too; both run while SSM loads. Requests wait for it (pipeline).
+  const oidc = createOidcRegistry({ now, logger: initLogger })
+  prefetchOidc(oidc, env, (found) => {
+    try {
+      const tuning = parseJwksTuning(env)
+      for (const url of found.values()) jwks.cacheFor(url, tuning).keysFor(undefined).catch(() => {})
+    } catch {
+      // A bad tuning setting is reported by the first invocation.
+    }
+  })
   // 4. Settings: the environment alone, or plus SSM Parameter Store, whose load starts now (the init phase).
   let settingsOf = options.settings
   if (settingsOf === undefined) {
@@ -46,5 +59,5 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
   // 5. Per settings: the parsed configuration, its key resolver and its logger.
   const runtimeFor = createRuntimes({ now, jwt: options.jwt, initLogger, logger: options.logger, jwks, hasContextToApiScopes: options.contextToApiScopes !== undefined })
   // 6. The request path.
-  return createPipeline({ now, settingsOf, runtimeFor, checkAuth: options.checkAuth, contextToApiScopes: options.contextToApiScopes, initLogger })
+  return createPipeline({ now, settingsOf, runtimeFor, oidc, checkAuth: options.checkAuth, contextToApiScopes: options.contextToApiScopes, initLogger })
 }

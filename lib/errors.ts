@@ -30,6 +30,12 @@ export const ErrorCode = {
   ROUTE_DENIED: 'route_denied',
   API_SCOPES_INVALID: 'api_scopes_invalid',
   POLICY_TOO_LARGE: 'policy_too_large',
+  // Identity providers (issue 14): iat missing or too old under AUTHORIZER_MAX_TOKEN_AGE_SECONDS; Cognito's token_use
+  // is not AUTHORIZER_TOKEN_USE; OIDC discovery failed (500, like an unavailable JWKS).
+  IAT_REQUIRED: 'iat_required',
+  TOKEN_TOO_OLD: 'token_too_old',
+  TOKEN_USE_MISMATCH: 'token_use_mismatch',
+  OIDC_DISCOVERY_FAILED: 'oidc_discovery_failed',
 } as const
 
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
@@ -68,6 +74,7 @@ const ERROR_CODES: ReadonlySet<ErrorCode> = new Set([
   ErrorCode.INTERNAL,
   ErrorCode.API_SCOPES_INVALID,
   ErrorCode.POLICY_TOO_LARGE,
+  ErrorCode.OIDC_DISCOVERY_FAILED,
 ])
 
 /** The one mapping from a failure to what API Gateway answers: 401, a Deny policy (403) or 500. */

@@ -8,7 +8,9 @@ import { parseEvent, type AuthorizerRequest } from './gateway/event.js'
 import { safeKid, type LogFields, type Logger } from './observe/logger.js'
 import { tokenAgeSeconds } from './jwt/claims.js'
 import type { Runtime, RuntimeFor } from './runtime.js'
+import type { OidcRegistry } from './oidc/registry.js'
 import { buildSecurityContext, safeCopy } from './security-context.js'
+import { withCognitoGroups } from './cognito-groups.js'
 import { verifyTokenWithJson, type VerifyProgress } from './jwt/verify.js'
 import type { ContextToApiScopes } from './scopes/cube.js'
 import { resolveGrants } from './scopes/resolve.js'
@@ -20,13 +22,15 @@ export interface PipelineParts {
   readonly now: () => number
   readonly settingsOf: SettingsSource
   readonly runtimeFor: RuntimeFor
+  /** OIDC discovery: the issuers' JWKS URLs, when the settings name OIDC issuers. */
+  readonly oidc: OidcRegistry
   readonly checkAuth: CheckAuth | undefined
   readonly contextToApiScopes: ContextToApiScopes | undefined
   /** Until settings are known (a failed SSM load), decisions are logged here. */
   readonly initLogger: Logger
 }
 
-export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, contextToApiScopes, initLogger }: PipelineParts): AuthorizerHandler {
+export function createPipeline({ now, settingsOf, runtimeFor, oidc, checkAuth, contextToApiScopes, initLogger }: PipelineParts): AuthorizerHandler {
   let lastLogger = initLogger
 
   return async function handler(event, context) {
@@ -41,7 +45,7 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, context
     let scopeFields: LogFields | undefined
     const log = (outcome: string, reason: string, extra?: LogFields) => {
       const fields = {
-        outcome, reason, event: request?.kind, alg: progress.alg, kid: safeKid(progress.kid), keys: progress.keys,
+        outcome, reason, event: request?.kind, token_source: request?.source, alg: progress.alg, kid: safeKid(progress.kid), keys: progress.keys,
         token_age_seconds: tokenAge, latency_ms: now() - started, request_id: context?.awsRequestId,
       }
       const more = scopeFields === undefined ? extra : { ...scopeFields, ...extra }
@@ -69,10 +73,12 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, context
     try {
       const settings = settingsOf()
       // The environment source answers synchronously: awaiting a plain value would still cost a microtask turn.
-      runtime = runtimeFor(isPromiseLike(settings) ? await settings : settings)
+      const resolved = isPromiseLike(settings) ? await settings : settings
+      const discovered = oidc.discoveredFor(resolved)
+      runtime = runtimeFor(resolved, isPromiseLike(discovered) ? await discovered : discovered)
       logger = lastLogger = runtime.logger
       const { config, verifyOptions } = runtime
-      request = parseEvent(event)
+      request = parseEvent(event, config.tokenLocations)
       if (request.token === undefined) {
         if (!config.devMode) throw new AuthorizerError(ErrorCode.TOKEN_MISSING, 'no token')
         return await allowed(runtime, request, {}, {}, 'dev_mode_anonymous')
@@ -83,6 +89,7 @@ export function createPipeline({ now, settingsOf, runtimeFor, checkAuth, context
       tokenAge = tokenAgeSeconds(verified.payload, nowSeconds)
       principalId = principalOf(verified.payload)
       let securityContext = buildSecurityContext(verified.payload, config.claimsNamespace, verified.payloadJson)
+      if (config.tokenUse !== undefined && config.claimsNamespace !== undefined) securityContext = withCognitoGroups(securityContext, verified.payload)
       if (checkAuth) securityContext = await runCheckAuth(checkAuth, { event, token: request.token, payload: safePayload(verified.payload), securityContext })
       return await allowed(runtime, request, verified.payload, securityContext, 'ok')
     } catch (error) {

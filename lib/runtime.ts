@@ -1,5 +1,5 @@
 // The per-settings runtime: parsed configuration, key resolution and the logger, rebuilt only when settings change.
-import { parseConfig, type Config, type JwtOptions } from './settings/config.js'
+import { parseConfig, type Config, type Discovered, type JwtOptions } from './settings/config.js'
 import { sameSettings, type Settings } from './settings/env.js'
 import { parseMetricsConfig } from './settings/metrics.js'
 import type { JwksRegistry } from './jwks/registry.js'
@@ -33,19 +33,21 @@ export interface RuntimeDeps {
   readonly hasContextToApiScopes: boolean
 }
 
-export type RuntimeFor = (settings: Settings) => Runtime
+/** `discovered`: the OIDC issuers' JWKS URLs (lib/oidc/registry.ts), when the settings name OIDC issuers. */
+export type RuntimeFor = (settings: Settings, discovered?: Discovered) => Runtime
 
 /** Settings rarely change (an SSM TTL refresh usually returns the same values): keep the last runtime while they match. */
 export function createRuntimes(deps: RuntimeDeps): RuntimeFor {
-  let current: { settings: Settings; runtime: Runtime } | undefined
+  let current: { settings: Settings; discovered: Discovered | undefined; runtime: Runtime } | undefined
   const warned = new Set<string>()
-  return (settings) => {
-    if (current !== undefined && sameSettings(current.settings, settings)) return current.runtime
+  return (settings, discovered) => {
+    if (current !== undefined && current.discovered === discovered && sameSettings(current.settings, settings)) return current.runtime
     const config = parseConfig(
       settings,
       deps.jwt,
       (index, reason, setting = 'CUBEJS_JWT_KEY') => deps.initLogger.log('warn', 'key_skipped', { setting, index, reason }),
       (setting, detail) => deps.initLogger.log('warn', 'scope_unknown', { setting, detail }),
+      discovered,
     )
     if (deps.hasContextToApiScopes && config.access?.cubeApiScopes !== true)
       deps.initLogger.log('warn', 'scopes_off', { setting: 'AUTHORIZER_CUBE_API_SCOPES', detail: 'contextToApiScopes is ignored until AUTHORIZER_CUBE_API_SCOPES=true' })
@@ -61,7 +63,7 @@ export function createRuntimes(deps: RuntimeDeps): RuntimeFor {
     const kidRule = config.keySource.kind === 'static' ? config.keySource.kidRule : KidRule.REQUIRED
     const scopedResult = config.access === undefined ? undefined : createScopedResults(config, config.access)
     const runtime = { config, verifyOptions: Object.freeze({ ...config, kidRule, keysFor: keyResolver(config.keySource, deps.jwks) }), logger, scopedResult }
-    current = { settings, runtime }
+    current = { settings, discovered, runtime }
     return runtime
   }
 }

@@ -1,6 +1,7 @@
-// Takes the one credential of a request from its Authorization and X-Cube-Authorization headers, or refuses the request.
+// Takes the one credential of a request from its headers (and a configured query parameter or cookie), or refuses the request.
 import { AuthorizerError, ErrorCode } from '../errors.js'
 import { isPlainObject } from '../is-plain-object.js'
+import { TokenSource } from './token-sources.js'
 
 type Headers = Record<string, unknown> | null | undefined
 
@@ -66,4 +67,45 @@ export function requestCredential(headers: Headers, multi: Headers): string | un
   if (cube !== undefined && authorization !== undefined && comparable(cube) !== comparable(authorization))
     throw new AuthorizerError(ErrorCode.CREDENTIALS_AMBIGUOUS, 'X-Cube-Authorization and Authorization carry different credentials')
   return parseCredential(cube ?? authorization)
+}
+
+/** Where the credential came from, and the credential; both undefined when the request carries none. */
+export interface FoundCredential {
+  readonly token: string | undefined
+  readonly source: TokenSource | undefined
+}
+
+/**
+ * The values one query parameter or cookie name holds, as one credential: blanks are ignored, a comma (HTTP APIs join
+ * repeated parameters with one) is malformed, and two different credentials under the same name are ambiguous.
+ */
+function locationCredential(values: readonly string[]): string | undefined {
+  const found = new Set<string>()
+  for (const value of values) {
+    if (value.includes(',')) throw new AuthorizerError(ErrorCode.TOKEN_MALFORMED, 'several values joined with commas')
+    const credential = parseCredential(value)
+    if (credential !== undefined) found.add(credential)
+  }
+  if (found.size > 1) throw new AuthorizerError(ErrorCode.CREDENTIALS_AMBIGUOUS, 'one query parameter or cookie name carries different credentials')
+  return found.values().next().value
+}
+
+/**
+ * The one-credential rule across every configured source: the headers (see requestCredential), the query parameter and
+ * the cookie. API Gateway caches an answer under the identity source, which names one of them; a request carrying a
+ * different credential in another place could otherwise be answered with the cached decision of someone else's token.
+ * The same credential in several places is fine (a client that sends it twice).
+ */
+export function oneCredential(header: string | undefined, query: readonly string[] | undefined, cookie: readonly string[] | undefined): FoundCredential {
+  const found: Array<readonly [TokenSource, string]> = []
+  if (header !== undefined) found.push([TokenSource.HEADER, header])
+  const fromQuery = query === undefined ? undefined : locationCredential(query)
+  if (fromQuery !== undefined) found.push([TokenSource.QUERY, fromQuery])
+  const fromCookie = cookie === undefined ? undefined : locationCredential(cookie)
+  if (fromCookie !== undefined) found.push([TokenSource.COOKIE, fromCookie])
+  const first = found[0]
+  if (first === undefined) return { token: undefined, source: undefined }
+  if (found.some(([, credential]) => credential !== first[1]))
+    throw new AuthorizerError(ErrorCode.CREDENTIALS_AMBIGUOUS, `${found.map(([source]) => source).join(', ')} carry different credentials`)
+  return { token: first[1], source: first[0] }
 }

@@ -1,4 +1,5 @@
-// One bounded JWKS download over node:http(s): overall deadline, size cap while reading, no redirects, 200 + JSON `keys`.
+// One bounded JSON download over node:http(s) (a JWKS, an OIDC discovery document): overall deadline, size cap while
+// reading, no redirects, 200 + JSON; a JWKS must hold a `keys` array.
 import type { IncomingHttpHeaders, IncomingMessage, get as HttpGet } from 'node:http'
 
 /** Real key sets are a few KB; the cap stops a hostile or broken endpoint from exhausting memory. */
@@ -38,13 +39,16 @@ export function remainingLifetime(headers: IncomingHttpHeaders): number | undefi
   return age === undefined ? maxAge : Math.max(0, maxAge - Number(age))
 }
 
-function parseBody(body: Buffer, status: number): { readonly keys: readonly unknown[] } {
-  let json: unknown
+function parseJson(body: Buffer, status: number): unknown {
   try {
-    json = JSON.parse(body.toString('utf8'))
+    return JSON.parse(body.toString('utf8'))
   } catch {
     throw new JwksFetchError('body is not JSON', status)
   }
+}
+
+function parseBody(body: Buffer, status: number): { readonly keys: readonly unknown[] } {
+  const json = parseJson(body, status)
   const keys = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as { keys?: unknown }).keys : undefined
   if (!Array.isArray(keys)) throw new JwksFetchError('body has no keys array', status)
   return { keys }
@@ -56,13 +60,25 @@ async function getFor(url: string): Promise<typeof HttpGet> {
   return url.startsWith('https:') ? (await import('node:https')).get : (await import('node:http')).get
 }
 
-export const fetchJwks: JwksFetcher = async (url, timeoutMs) => download(await getFor(url), url, timeoutMs)
+export const fetchJwks: JwksFetcher = async (url, timeoutMs) =>
+  download(await getFor(url), url, timeoutMs, (body) => ({ status: 200, jwks: parseBody(body, 200), maxAgeSeconds: undefined }))
 
-const download = (get: typeof HttpGet, url: string, timeoutMs: number): Promise<JwksResponse> =>
+export interface JsonResponse {
+  readonly status: number
+  readonly json: unknown
+}
+
+export type JsonFetcher = (url: string, timeoutMs: number) => Promise<JsonResponse>
+
+/** Any JSON document under the same rules as a JWKS (OIDC discovery): deadline, size cap, no redirects, 200 only. */
+export const fetchJsonDocument: JsonFetcher = async (url, timeoutMs) =>
+  download(await getFor(url), url, timeoutMs, (body) => ({ status: 200, json: parseJson(body, 200) }))
+
+const download = <T extends { readonly status: number }>(get: typeof HttpGet, url: string, timeoutMs: number, parse: (body: Buffer) => T): Promise<T & { maxAgeSeconds?: number | undefined }> =>
   new Promise((resolve, reject) => {
     let settled = false
     let status: number | undefined
-    const finish = (outcome: JwksResponse | JwksFetchError): void => {
+    const finish = (outcome: (T & { maxAgeSeconds?: number | undefined }) | JwksFetchError): void => {
       if (settled) return
       settled = true
       clearTimeout(timer)
@@ -92,7 +108,7 @@ const download = (get: typeof HttpGet, url: string, timeoutMs: number): Promise<
       })
       response.on('end', () => {
         try {
-          finish({ status: 200, jwks: parseBody(Buffer.concat(chunks), 200), maxAgeSeconds: remainingLifetime(response.headers) })
+          finish({ ...parse(Buffer.concat(chunks)), maxAgeSeconds: remainingLifetime(response.headers) })
         } catch (error) {
           finish(error instanceof JwksFetchError ? error : new JwksFetchError('body is not JSON', status))
         }

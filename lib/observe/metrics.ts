@@ -40,6 +40,7 @@ const FROM_LOG: Readonly<Record<string, (fields: LogFields) => MetricSet>> = {
   weak_hmac_key: () => optOut('weak_hmac_key'),
   any_issuer: () => optOut('any_issuer'),
   any_audience: () => optOut('any_audience'),
+  foreign_jwks_host: () => optOut('foreign_jwks_host'),
 }
 
 /** One EMF document: CloudWatch Logs turns it into metric data points, no API call and no extra latency. */

@@ -8,8 +8,13 @@ import { frozenKeys, isJwksText, parseKeySetting, refuseKeyText, secretKey, type
 import { KidRule } from '../jwt/select-key.js'
 import { applyHmacStrength, MIN_HMAC_KEY_BYTES } from '../jwt/hmac-strength.js'
 import { PolicyScope } from '../gateway/policy.js'
-import { parseJwksSource, type JwksSource } from './jwks.js'
+import { parseJwksSource, parseJwksTuning, type JwksSource } from './jwks.js'
+import { parseOidcSettings, type OidcSettings } from './oidc.js'
 import { parseAccessConfig, type AccessConfig, type ScopeWarning } from './access.js'
+import { parseCognitoPool, type CognitoPool } from './cognito.js'
+import { TokenUse } from '../jwt/claims.js'
+import { parseTokenLocations } from './token-locations.js'
+import type { TokenLocations } from '../gateway/token-sources.js'
 
 /** Cube's `jwt` config-file options; a code option wins over the setting of the same meaning. */
 export interface JwtOptions {
@@ -40,12 +45,20 @@ export interface Config {
   readonly responseFormat: ResponseFormat
   readonly clockToleranceSeconds: number
   readonly requireExp: boolean
+  /** AUTHORIZER_MAX_TOKEN_AGE_SECONDS; undefined: iat is not required. */
+  readonly maxTokenAgeSeconds: number | undefined
+  /** AUTHORIZER_TOKEN_USE; undefined: token_use is not checked. */
+  readonly tokenUse: TokenUse | undefined
+  /** AUTHORIZER_TOKEN_QUERY_PARAM and AUTHORIZER_TOKEN_COOKIE: REQUEST events may carry the token there too. */
+  readonly tokenLocations: TokenLocations
   readonly policyScope: PolicyScope
   readonly logLevel: LogLevel
   /** Security opt-outs (each logged as a warning at every cold start). */
   readonly allowWeakHmacKey: boolean
   readonly allowAnyIssuer: boolean
   readonly allowAnyAudience: boolean
+  /** AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST (a security opt-out too). */
+  readonly allowForeignJwksHost: boolean
   /** Cube API scopes and route requirements; undefined when both are off (one stage-wide Allow). */
   readonly access: AccessConfig | undefined
 }
@@ -66,8 +79,21 @@ function strongKeys(source: KeySource, allowWeak: boolean, onSkip: SkipReporter)
   return staticSource(keys, source.setting, source.kidRule)
 }
 
-function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporter): KeySource {
-  const jwks = parseJwksSource(settings, jwt.jwkUrl)
+/** Issuer → JWKS URL found by OIDC discovery (lib/oidc), handed in by the runtime; the settings only name the issuers. */
+export type Discovered = ReadonlyMap<string, string>
+
+/** One issuer: its JWKS URL for every token, and the issuer checked as CUBEJS_JWT_ISSUER; several: the token's iss picks. */
+function discoveredSource(settings: Settings, oidc: OidcSettings, discovered: Discovered | undefined): JwksSource {
+  const urls = oidc.issuers.map((issuer) => discovered?.get(issuer))
+  if (!urls.every((url): url is string => url !== undefined)) throw configError(oidc.setting, 'has not been discovered yet')
+  const tuning = parseJwksTuning(settings)
+  if (oidc.setting === 'AUTHORIZER_OIDC_ISSUER') return Object.freeze({ url: urls[0], byIssuer: undefined, tuning })
+  return Object.freeze({ url: undefined, byIssuer: new Map(oidc.issuers.map((issuer, index) => [issuer, urls[index] ?? ''])), tuning })
+}
+
+function parseKeySource(settings: Settings, jwt: JwtOptions, onSkip: SkipReporter, pool: CognitoPool | undefined, oidc: OidcSettings | undefined, discovered: Discovered | undefined): KeySource {
+  if (oidc !== undefined) return Object.freeze({ kind: 'jwks', jwks: discoveredSource(settings, oidc, discovered) })
+  const jwks = parseJwksSource(settings, pool?.jwksUrl ?? jwt.jwkUrl)
   if (jwks !== undefined) return Object.freeze({ kind: 'jwks', jwks })
   // Cube combines code options and settings with ||, so an empty code option falls back to the setting.
   const key = parseOptional(jwt.key) ?? parseOptional(settings.CUBEJS_JWT_KEY)
@@ -96,7 +122,9 @@ function parseAlgorithms(settings: Settings, jwt: JwtOptions, keySource: KeySour
   return allowed
 }
 
-function parseIssuers(settings: Settings, jwt: JwtOptions): readonly string[] | undefined {
+function parseIssuers(settings: Settings, jwt: JwtOptions, pool: CognitoPool | undefined, oidc: OidcSettings | undefined): readonly string[] | undefined {
+  if (pool !== undefined) return Object.freeze([pool.issuer])
+  if (oidc?.setting === 'AUTHORIZER_OIDC_ISSUER') return oidc.issuers
   if (jwt.issuer !== undefined) return Object.freeze(typeof jwt.issuer === 'string' ? [jwt.issuer] : [...jwt.issuer])
   const issuers = parseNonEmptyList('CUBEJS_JWT_ISSUER', settings.CUBEJS_JWT_ISSUER)
   return issuers === undefined ? undefined : Object.freeze(issuers)
@@ -115,13 +143,25 @@ function requireIssuerAndAudience(keySource: KeySource, issuers: readonly string
     throw configError('CUBEJS_JWT_AUDIENCE', `is required with ${urlSetting} (the aud of your tokens); to accept any audience set AUTHORIZER_ALLOW_ANY_AUDIENCE=true`)
 }
 
-export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}, onScopeWarning: ScopeWarning = () => {}): Config {
+/** Up to a year: a longer limit is no limit worth the name, and 0 would refuse every token. */
+function parseMaxTokenAge(settings: Settings): number | undefined {
+  const raw = parseOptional(settings.AUTHORIZER_MAX_TOKEN_AGE_SECONDS)
+  return raw === undefined ? undefined : parseInteger('AUTHORIZER_MAX_TOKEN_AGE_SECONDS', raw, 0, 1, 31_536_000)
+}
+
+export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: SkipReporter = () => {}, onScopeWarning: ScopeWarning = () => {}, discovered?: Discovered): Config {
   const allowWeakHmacKey = parseBoolean('AUTHORIZER_ALLOW_WEAK_HMAC_KEY', settings.AUTHORIZER_ALLOW_WEAK_HMAC_KEY, false)
   const allowAnyIssuer = parseBoolean('AUTHORIZER_ALLOW_ANY_ISSUER', settings.AUTHORIZER_ALLOW_ANY_ISSUER, false)
   const allowAnyAudience = parseBoolean('AUTHORIZER_ALLOW_ANY_AUDIENCE', settings.AUTHORIZER_ALLOW_ANY_AUDIENCE, false)
-  const keySource = strongKeys(parseKeySource(settings, jwt, onSkip), allowWeakHmacKey, onSkip)
+  const pool = parseCognitoPool(settings)
+  if (pool !== undefined && (parseOptional(jwt.jwkUrl) !== undefined || jwt.issuer !== undefined))
+    throw configError('AUTHORIZER_COGNITO_USER_POOL', 'cannot be combined with the jwkUrl or issuer code options')
+  const oidc = parseOidcSettings(settings)
+  if (oidc !== undefined && (parseOptional(jwt.jwkUrl) !== undefined || jwt.issuer !== undefined || parseOptional(jwt.key) !== undefined))
+    throw configError(oidc.setting, 'cannot be combined with the jwkUrl, issuer or key code options')
+  const keySource = strongKeys(parseKeySource(settings, jwt, onSkip, pool, oidc, discovered), allowWeakHmacKey, onSkip)
   const audience = parseOptional(jwt.audience) ?? parseOptional(settings.CUBEJS_JWT_AUDIENCE)
-  const issuers = parseIssuers(settings, jwt)
+  const issuers = parseIssuers(settings, jwt, pool, oidc)
   requireIssuerAndAudience(keySource, issuers, audience, allowAnyIssuer, allowAnyAudience)
   const responseFormat = parseChoice('AUTHORIZER_RESPONSE_FORMAT', settings.AUTHORIZER_RESPONSE_FORMAT, Object.values(ResponseFormat), ResponseFormat.IAM)
   const policyScope = parseChoice('AUTHORIZER_POLICY_SCOPE', settings.AUTHORIZER_POLICY_SCOPE, Object.values(PolicyScope), PolicyScope.STAGE)
@@ -141,11 +181,15 @@ export function parseConfig(settings: Settings, jwt: JwtOptions = {}, onSkip: Sk
     responseFormat,
     clockToleranceSeconds: parseInteger('AUTHORIZER_CLOCK_TOLERANCE_SECONDS', settings.AUTHORIZER_CLOCK_TOLERANCE_SECONDS, 0, 0, 300),
     requireExp: parseBoolean('AUTHORIZER_REQUIRE_EXP', settings.AUTHORIZER_REQUIRE_EXP, false),
+    maxTokenAgeSeconds: parseMaxTokenAge(settings),
+    tokenLocations: parseTokenLocations(settings),
+    tokenUse: parseOptional(settings.AUTHORIZER_TOKEN_USE) === undefined ? undefined : parseChoice('AUTHORIZER_TOKEN_USE', settings.AUTHORIZER_TOKEN_USE, Object.values(TokenUse), TokenUse.ACCESS),
     policyScope,
     logLevel: parseChoice('AUTHORIZER_LOG_LEVEL', settings.AUTHORIZER_LOG_LEVEL, Object.values(LogLevel), LogLevel.INFO),
     allowWeakHmacKey,
     allowAnyIssuer,
     allowAnyAudience,
+    allowForeignJwksHost: parseBoolean('AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST', settings.AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST, false),
     access,
   })
 }

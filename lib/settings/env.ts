@@ -41,6 +41,15 @@ export const ENV_ONLY_SETTINGS = [
   'AUTHORIZER_UNSCOPED_ROUTES',
   'AUTHORIZER_RESULT_CACHE',
   'AUTHORIZER_ROUTE_REQUIREMENTS',
+  // Identity providers (issue 14): read at deploy time, and discovery starts in the init phase, before SSM answers.
+  'AUTHORIZER_MAX_TOKEN_AGE_SECONDS',
+  'AUTHORIZER_TOKEN_USE',
+  'AUTHORIZER_COGNITO_USER_POOL',
+  'AUTHORIZER_OIDC_ISSUER',
+  'AUTHORIZER_OIDC_ISSUERS',
+  'AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST',
+  'AUTHORIZER_TOKEN_QUERY_PARAM',
+  'AUTHORIZER_TOKEN_COOKIE',
 ] as const
 
 export type SettingName = (typeof SECRET_SETTINGS)[number] | (typeof ENV_ONLY_SETTINGS)[number]

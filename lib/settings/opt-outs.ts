@@ -3,7 +3,7 @@ import type { Config } from './config.js'
 import { hasWeakHmacKey } from '../jwt/hmac-strength.js'
 
 export interface OptOutWarning {
-  readonly message: 'dev_mode' | 'weak_hmac_key' | 'any_issuer' | 'any_audience'
+  readonly message: 'dev_mode' | 'weak_hmac_key' | 'any_issuer' | 'any_audience' | 'foreign_jwks_host'
   readonly detail: string
 }
 
@@ -17,5 +17,6 @@ export function optOutWarnings(config: Config): OptOutWarning[] {
   }
   if (config.allowAnyIssuer) warnings.push({ message: 'any_issuer', detail: 'AUTHORIZER_ALLOW_ANY_ISSUER=true: a remote JWKS accepts tokens of any issuer' })
   if (config.allowAnyAudience) warnings.push({ message: 'any_audience', detail: 'AUTHORIZER_ALLOW_ANY_AUDIENCE=true: a remote JWKS accepts tokens for any audience' })
+  if (config.allowForeignJwksHost) warnings.push({ message: 'foreign_jwks_host', detail: "AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST=true: a discovery document may point the keys at a host other than the issuer's" })
   return warnings
 }

@@ -31,6 +31,10 @@ const EXPECTED_OUTCOME: Readonly<Record<ErrorCode, Outcome>> = {
   route_denied: 'deny',
   api_scopes_invalid: 'error',
   policy_too_large: 'error',
+  iat_required: 'unauthorized',
+  token_too_old: 'unauthorized',
+  token_use_mismatch: 'unauthorized',
+  oidc_discovery_failed: 'error',
 }
 
 describe('outcomeOf', () => {

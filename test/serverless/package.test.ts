@@ -60,6 +60,8 @@ function actionsIn(node: unknown): string[] {
 }
 
 const ofType = (template: Template, type: string) => Object.entries(template.Resources).filter(([, resource]) => resource.Type === type)
+/** The HTTP API's resources (the WebSocket API's routes and authorizer are of the same types, on another ApiId). */
+const onHttpApi = ([, resource]: [string, { Properties: Record<string, unknown> }]) => JSON.stringify(resource.Properties.ApiId) === JSON.stringify({ Ref: 'HttpApi' })
 const propsOf = (template: Template, id: string) => {
   const resource = template.Resources[id]
   if (resource === undefined) throw new Error(`no resource ${id}`)
@@ -119,7 +121,7 @@ describe('serverless package without AWS credentials', () => {
   })
 
   it('creates an HTTP API request authorizer with payload 2.0, IAM policy answers, identity source Authorization, cached 300 s', () => {
-    const authorizers = ofType(prod.template, 'AWS::ApiGatewayV2::Authorizer')
+    const authorizers = ofType(prod.template, 'AWS::ApiGatewayV2::Authorizer').filter(onHttpApi)
     expect(authorizers.map(([id]) => id)).toStrictEqual(['HttpApiAuthorizerCubeJwtRequest'])
     const props = propsOf(prod.template, 'HttpApiAuthorizerCubeJwtRequest')
     expect(props).toMatchObject({
@@ -144,12 +146,22 @@ describe('serverless package without AWS credentials', () => {
     })
     for (const id of ['ApiGatewayMethodWhoamiGet', 'ApiGatewayMethodWhoamiRequestGet'])
       expect(JSON.stringify(propsOf(prod.template, id).Integration)).toContain('"WhoamiLambdaFunction","Arn"')
-    const routes = Object.fromEntries(ofType(prod.template, 'AWS::ApiGatewayV2::Route').map(([, r]) => [r.Properties.RouteKey, r.Properties]))
+    const routes = Object.fromEntries(ofType(prod.template, 'AWS::ApiGatewayV2::Route').filter(onHttpApi).map(([, r]) => [r.Properties.RouteKey, r.Properties]))
     expect(Object.keys(routes).sort()).toStrictEqual(['GET /auth/cubejs-token', 'GET /cubejs-api/v1/meta', 'GET /v2/whoami'])
     expect(routes['GET /v2/whoami']).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: 'HttpApiAuthorizerCubeJwtRequest' }, Target: { 'Fn::Join': ['/', ['integrations', { Ref: 'HttpApiIntegrationWhoami' }]] } })
     expect(routes['GET /cubejs-api/v1/meta']).toMatchObject({ AuthorizationType: 'CUSTOM', AuthorizerId: { Ref: 'HttpApiAuthorizerCubeJwtRequest' } })
     // The token endpoint is the login's job, not the authorizer's: it has no authorizer in front of it.
     expect(routes['GET /auth/cubejs-token']?.AuthorizationType).toBeUndefined()
+  })
+
+  it('creates a WebSocket API whose $connect REQUEST authorizer reads the token from the query string parameter it is configured for', () => {
+    const authorizers = ofType(prod.template, 'AWS::ApiGatewayV2::Authorizer').filter((entry) => !onHttpApi(entry))
+    expect(authorizers.map(([, r]) => r.Properties.IdentitySource)).toStrictEqual([['route.request.querystring.token']])
+    expect(JSON.stringify(authorizers.map(([, r]) => r.Properties.AuthorizerUri))).toContain('"AuthorizerWebsocketLambdaFunction","Arn"')
+    const routes = Object.fromEntries(ofType(prod.template, 'AWS::ApiGatewayV2::Route').filter(([, r]) => String(r.Properties.RouteKey).startsWith('$')).map(([, r]) => [r.Properties.RouteKey, r.Properties]))
+    expect(Object.keys(routes).sort()).toStrictEqual(['$connect', '$default', '$disconnect'])
+    expect(routes.$connect).toMatchObject({ AuthorizationType: 'CUSTOM' })
+    expect(propsOf(prod.template, 'AuthorizerWebsocketLambdaFunction').Environment).toMatchObject({ Variables: { AUTHORIZER_TOKEN_QUERY_PARAM: 'token' } })
   })
 
   it('runs every function on nodejs24.x arm64 from dist/, with bounded memory, timeout and log retention', () => {
@@ -160,15 +172,17 @@ describe('serverless package without AWS credentials', () => {
       WhoamiLambdaFunction: 'dist/whoami.handler',
       TokenEndpointLambdaFunction: 'dist/token-endpoint.handler',
       CubeApiMetaLambdaFunction: 'dist/cube-api-meta.handler',
+      AuthorizerWebsocketLambdaFunction: 'dist/authorizer.handler',
+      WebsocketLambdaFunction: 'dist/websocket.handler',
     })
     for (const props of Object.values(functions)) expect(props).toMatchObject({ Runtime: 'nodejs24.x', Architectures: ['arm64'], MemorySize: 256, Timeout: 10 })
     const retention = ofType(prod.template, 'AWS::Logs::LogGroup').map(([, r]) => r.Properties.RetentionInDays)
-    expect(retention).toStrictEqual([30, 30, 30, 30, 30])
+    expect(retention).toStrictEqual([30, 30, 30, 30, 30, 30, 30])
   })
 
   it('runs every function on nodejs22.x when the runtime stage parameter says so', () => {
     const functions = ofType(envOnly.template, 'AWS::Lambda::Function')
-    expect(functions).toHaveLength(5)
+    expect(functions).toHaveLength(7)
     for (const [id, resource] of functions) expect(resource.Properties.Runtime, id).toBe('nodejs22.x')
   })
 
@@ -195,10 +209,11 @@ describe('serverless package without AWS credentials', () => {
       },
     })
     expect(evaluateCondition(prod.template.Conditions?.UsesSsm)).toBe(true)
-    // The role itself only writes logs: nothing else anywhere in the template grants SSM or KMS.
+    // The role itself only writes logs (and, which Serverless adds for any WebSocket API, may post to its connections):
+    // nothing else anywhere in the template grants SSM or KMS.
     const roleStatements = (propsOf(prod.template, 'IamRoleLambdaExecution').Policies as Array<{ PolicyDocument: { Statement: Array<{ Action: string[] }> } }>)
       .flatMap((p) => p.PolicyDocument.Statement)
-    expect(roleStatements.flatMap((s) => s.Action).every((action) => action.startsWith('logs:'))).toBe(true)
+    expect(roleStatements.flatMap((s) => s.Action).filter((action) => !action.startsWith('logs:'))).toStrictEqual(['execute-api:ManageConnections'])
     expect(actionsIn(prod.template).filter((action) => /^(ssm|kms):/.test(action))).toStrictEqual(['ssm:GetParameters', 'kms:Decrypt'])
   })
 
@@ -226,7 +241,8 @@ describe('serverless package without AWS credentials', () => {
       AUTHORIZER_ROUTE_REQUIREMENTS: '',
     }
     for (const [id, resource] of ofType(prod.template, 'AWS::Lambda::Function')) {
-      const extra = id === 'TokenEndpointLambdaFunction' ? { AUTHORIZER_DEMO_LOGIN: 'false' } : {}
+      const extra =
+        id === 'TokenEndpointLambdaFunction' ? { AUTHORIZER_DEMO_LOGIN: 'false' } : id === 'AuthorizerWebsocketLambdaFunction' ? { AUTHORIZER_TOKEN_QUERY_PARAM: 'token' } : {}
       expect(resource.Properties.Environment, id).toStrictEqual({ Variables: { ...expected, ...extra } })
     }
   })

@@ -99,19 +99,19 @@ function httpRequest(headers: Headers | undefined): APIGatewayRequestAuthorizerE
 
 describe('event kinds', () => {
   it('reads a REST TOKEN event: its authorizationToken and methodArn', () => {
-    expect(parseEvent(tokenEvent(`Bearer ${JWT}`))).toEqual({ kind: EventKind.REST_TOKEN, arn: REST_ARN, token: JWT })
+    expect(parseEvent(tokenEvent(`Bearer ${JWT}`))).toEqual({ kind: EventKind.REST_TOKEN, arn: REST_ARN, token: JWT, source: 'header' })
   })
 
   it('reads a REST REQUEST event (payload 1.0) from its headers', () => {
-    expect(parseEvent(restRequest({ Authorization: `Bearer ${JWT}` }))).toEqual({ kind: EventKind.REST_REQUEST, arn: REST_ARN, token: JWT })
+    expect(parseEvent(restRequest({ Authorization: `Bearer ${JWT}` }))).toEqual({ kind: EventKind.REST_REQUEST, arn: REST_ARN, token: JWT, source: 'header' })
   })
 
   it('reads a WebSocket $connect REQUEST event as a WebSocket request', () => {
-    expect(parseEvent(websocketConnect({ Authorization: JWT }))).toEqual({ kind: EventKind.WEBSOCKET_REQUEST, arn: WS_ARN, token: JWT })
+    expect(parseEvent(websocketConnect({ Authorization: JWT }))).toEqual({ kind: EventKind.WEBSOCKET_REQUEST, arn: WS_ARN, token: JWT, source: 'header' })
   })
 
   it('reads an HTTP API payload 2.0 event from its routeArn and lower-case headers', () => {
-    expect(parseEvent(httpRequest({ authorization: `Bearer ${JWT}` }))).toEqual({ kind: EventKind.HTTP_REQUEST, arn: HTTP_ARN, token: JWT })
+    expect(parseEvent(httpRequest({ authorization: `Bearer ${JWT}` }))).toEqual({ kind: EventKind.HTTP_REQUEST, arn: HTTP_ARN, token: JWT, source: 'header' })
   })
 
   it('reports no token for an HTTP API event without headers', () => {

@@ -165,3 +165,66 @@ describe('tokenAgeSeconds', () => {
     expect(tokenAgeSeconds({ iat: String(NOW) }, NOW)).toBeUndefined()
   })
 })
+
+describe('token age (AUTHORIZER_MAX_TOKEN_AGE_SECONDS)', () => {
+  const maxTokenAgeSeconds = 3600
+
+  it('requires iat once a maximum age is set', () => {
+    expect(failure({ exp: NOW + 60 }, { maxTokenAgeSeconds })).toBe(ErrorCode.IAT_REQUIRED)
+    expect(failure({ exp: NOW + 60 })).toBeUndefined()
+  })
+
+  it('accepts a token exactly as old as the limit and rejects one a second older', () => {
+    expect(failure({ iat: NOW - 3600 }, { maxTokenAgeSeconds })).toBeUndefined()
+    expect(failure({ iat: NOW - 3601 }, { maxTokenAgeSeconds })).toBe(ErrorCode.TOKEN_TOO_OLD)
+  })
+
+  it('rejects an old token even when its exp is far away (a token minted for 30 days)', () => {
+    expect(failure({ iat: NOW - 7 * 86_400, exp: NOW + 23 * 86_400 }, { maxTokenAgeSeconds })).toBe(ErrorCode.TOKEN_TOO_OLD)
+  })
+
+  it('extends the limit by the clock tolerance and not a second more', () => {
+    expect(failure({ iat: NOW - 3605 }, { maxTokenAgeSeconds, clockToleranceSeconds: 5 })).toBeUndefined()
+    expect(failure({ iat: NOW - 3606 }, { maxTokenAgeSeconds, clockToleranceSeconds: 5 })).toBe(ErrorCode.TOKEN_TOO_OLD)
+  })
+
+  it('rejects an iat in the future beyond the clock tolerance, as jose does', () => {
+    expect(failure({ iat: NOW + 5 }, { maxTokenAgeSeconds, clockToleranceSeconds: 5 })).toBeUndefined()
+    expect(failure({ iat: NOW + 6 }, { maxTokenAgeSeconds, clockToleranceSeconds: 5 })).toBe(ErrorCode.TOKEN_NOT_YET_VALID)
+  })
+
+  it('never reads iat loosely: a numeric string is invalid, not young', () => {
+    expect(failure({ iat: String(NOW) }, { maxTokenAgeSeconds })).toBe(ErrorCode.CLAIM_INVALID)
+  })
+})
+
+describe('token_use (AUTHORIZER_TOKEN_USE) and client_id as audience', () => {
+  const clientId = '7g4ccd3jm5qk1s0q0q7nkt2c3d'
+
+  it('requires token_use to equal the setting exactly', () => {
+    expect(failure({ token_use: 'access' }, { tokenUse: 'access' })).toBeUndefined()
+    expect(failure({ token_use: 'id' }, { tokenUse: 'access' })).toBe(ErrorCode.TOKEN_USE_MISMATCH)
+    expect(failure({ token_use: 'access' }, { tokenUse: 'id' })).toBe(ErrorCode.TOKEN_USE_MISMATCH)
+    expect(failure({}, { tokenUse: 'access' })).toBe(ErrorCode.TOKEN_USE_MISMATCH)
+    expect(failure({ token_use: ['access'] }, { tokenUse: 'access' })).toBe(ErrorCode.TOKEN_USE_MISMATCH)
+    expect(failure({ token_use: 'Access' }, { tokenUse: 'access' })).toBe(ErrorCode.TOKEN_USE_MISMATCH)
+  })
+
+  it('matches the audience against client_id for access tokens', () => {
+    expect(failure({ token_use: 'access', client_id: clientId }, { tokenUse: 'access', audience: clientId })).toBeUndefined()
+    expect(failure({ token_use: 'access', client_id: 'other-client' }, { tokenUse: 'access', audience: clientId })).toBe(ErrorCode.AUDIENCE_MISMATCH)
+    expect(failure({ token_use: 'access' }, { tokenUse: 'access', audience: clientId })).toBe(ErrorCode.AUDIENCE_MISMATCH)
+  })
+
+  it('refuses an access token that carries a different aud next to the right client_id', () => {
+    expect(failure({ token_use: 'access', client_id: clientId, aud: 'other' }, { tokenUse: 'access', audience: clientId })).toBe(ErrorCode.AUDIENCE_MISMATCH)
+    expect(failure({ token_use: 'access', client_id: clientId, aud: [clientId, 'other'] }, { tokenUse: 'access', audience: clientId })).toBe(ErrorCode.AUDIENCE_MISMATCH)
+    expect(failure({ token_use: 'access', client_id: clientId, aud: clientId }, { tokenUse: 'access', audience: clientId })).toBeUndefined()
+  })
+
+  it('does not take client_id for aud on ID tokens, nor without token_use configured', () => {
+    expect(failure({ token_use: 'id', aud: clientId }, { tokenUse: 'id', audience: clientId })).toBeUndefined()
+    expect(failure({ token_use: 'id', client_id: clientId }, { tokenUse: 'id', audience: clientId })).toBe(ErrorCode.AUDIENCE_MISMATCH)
+    expect(failure({ token_use: 'access', client_id: clientId }, { audience: clientId })).toBe(ErrorCode.AUDIENCE_MISMATCH)
+  })
+})

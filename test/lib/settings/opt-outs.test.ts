@@ -119,6 +119,17 @@ describe('opt-out warnings', () => {
     expect(log.lines.join('')).not.toContain(JWKS_URL)
   })
 
+  it('warns foreign_jwks_host once per cold start when AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST=true, and counts it', async () => {
+    const log = capturedLogger()
+    const metrics: string[] = []
+    const logger = withMetrics(log.logger, { enabled: true, namespace: 'CubeJwtAuthorizer', functionName: 'f' }, () => 0, (line) => metrics.push(line))
+    const settings: Settings = { CUBEJS_API_SECRET: 'opt-out-secret-0123456789abcdef0123456789', AUTHORIZER_OIDC_ALLOW_FOREIGN_JWKS_HOST: 'true' }
+    const handler = createAuthorizer({ settings: () => settings, logger })
+    for (let i = 0; i < 2; i++) await handler(restTokenEvent()).catch(() => undefined)
+    expect(log.named('foreign_jwks_host').map((entry) => entry.level)).toEqual(['warn'])
+    expect(metrics.map((line) => JSON.parse(line) as Record<string, unknown>).filter((doc) => doc.OptOuts === 1).map((doc) => doc.OptOut)).toEqual(['foreign_jwks_host'])
+  })
+
   it('a new cold start (a new handler) warns again', async () => {
     for (let start = 0; start < 2; start++) {
       const log = capturedLogger()
