@@ -5,10 +5,9 @@ import type { JwtOptions } from './settings/config.js'
 import { readEnvSettings, type Settings } from './settings/env.js'
 import { metricsConfigOrOff } from './settings/metrics.js'
 import { defaultSettingsSource, type SettingsSource } from './settings/source.js'
-import { createJwksRegistry, prefetchJwks } from './jwks/registry.js'
+import { createJwksRegistry, prefetchJwks, prefetchUrls } from './jwks/registry.js'
 import type { JwksFetcher } from './jwks/fetch.js'
 import { createOidcRegistry, prefetchOidc } from './oidc/registry.js'
-import { parseJwksTuning } from './settings/jwks.js'
 import { jsonLogger, type Logger } from './observe/logger.js'
 import { withMetrics } from './observe/metrics.js'
 import { createRuntimes } from './runtime.js'
@@ -42,14 +41,7 @@ export function createAuthorizer(options: AuthorizerOptions = {}): AuthorizerHan
   // 3b. OIDC discovery (AUTHORIZER_OIDC_ISSUER[S], environment only): starts now, in the init phase, and once it has
   // found the JWKS URLs their key sets are fetched too; both run while SSM loads. Requests wait for it (pipeline).
   const oidc = createOidcRegistry({ now, logger: initLogger })
-  prefetchOidc(oidc, env, (found) => {
-    try {
-      const tuning = parseJwksTuning(env)
-      for (const url of found.values()) jwks.cacheFor(url, tuning).keysFor(undefined).catch(() => {})
-    } catch {
-      // A bad tuning setting is reported by the first invocation.
-    }
-  })
+  prefetchOidc(oidc, env, (found) => prefetchUrls(jwks, env, found.values()))
   // 4. Settings: the environment alone, or plus SSM Parameter Store, whose load starts now (the init phase).
   let settingsOf = options.settings
   if (settingsOf === undefined) {

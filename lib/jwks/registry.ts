@@ -1,5 +1,5 @@
 // The container's JWKS caches: one per URL and tuning, shared by every runtime and by the init-phase prefetch.
-import { jwksUrls, parseJwksSource, type JwksTuning } from '../settings/jwks.js'
+import { jwksUrls, parseJwksSource, parseJwksTuning, type JwksTuning } from '../settings/jwks.js'
 import type { Settings } from '../settings/env.js'
 import type { Logger } from '../observe/logger.js'
 import { JwksCache } from './cache.js'
@@ -39,5 +39,15 @@ export function prefetchJwks(registry: JwksRegistry, env: Settings, codeUrl: str
     for (const url of jwksUrls(jwks)) registry.cacheFor(url, jwks.tuning).keysFor(undefined).catch(() => {})
   } catch {
     // A bad URL or tuning is reported by the first invocation, with the setting's name.
+  }
+}
+
+/** The key sets of URLs found at start-up (OIDC discovery) are fetched at once too, with the environment's tuning. */
+export function prefetchUrls(registry: JwksRegistry, env: Settings, urls: Iterable<string>): void {
+  try {
+    const tuning = parseJwksTuning(env)
+    for (const url of urls) registry.cacheFor(url, tuning).keysFor(undefined).catch(() => {})
+  } catch {
+    // A bad tuning setting is reported by the first invocation, with the setting's name.
   }
 }
