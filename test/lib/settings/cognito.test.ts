@@ -3,21 +3,10 @@ import { describe, expect, it } from 'vitest'
 import { parseCognitoPool } from '../../../lib/settings/cognito.js'
 import { parseConfig } from '../../../lib/settings/config.js'
 import type { Settings } from '../../../lib/settings/env.js'
-import { AuthorizerError, ErrorCode } from '../../../lib/errors.js'
+import { settingAtFault } from '../../support/errors.js'
 
 const POOL = 'eu-west-1_AbC123xyZ'
 const ISSUER = 'https://cognito-idp.eu-west-1.amazonaws.com/eu-west-1_AbC123xyZ'
-
-function settingAtFault(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthorizerError)
-    expect((error as AuthorizerError).code).toBe(ErrorCode.CONFIG_INVALID)
-    return (error as AuthorizerError).setting
-  }
-  throw new Error('expected a configuration error')
-}
 
 describe('AUTHORIZER_COGNITO_USER_POOL', () => {
   it("derives the pool's issuer and its /.well-known/jwks.json", () => {

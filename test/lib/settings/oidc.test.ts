@@ -3,18 +3,7 @@ import { describe, expect, it } from 'vitest'
 import { discoveryUrl, parseOidcSettings } from '../../../lib/settings/oidc.js'
 import { parseConfig } from '../../../lib/settings/config.js'
 import type { Settings } from '../../../lib/settings/env.js'
-import { AuthorizerError, ErrorCode } from '../../../lib/errors.js'
-
-function settingAtFault(fn: () => unknown): string | undefined {
-  try {
-    fn()
-  } catch (error) {
-    expect(error).toBeInstanceOf(AuthorizerError)
-    expect((error as AuthorizerError).code).toBe(ErrorCode.CONFIG_INVALID)
-    return (error as AuthorizerError).setting
-  }
-  throw new Error('expected a configuration error')
-}
+import { settingAtFault } from '../../support/errors.js'
 
 describe('parseOidcSettings', () => {
   it('is off by default', () => {
