@@ -44,8 +44,11 @@ const HUGE_CHUNK_BYTES = 64 * 1024
 
 type Handler = (req: IncomingMessage, res: ServerResponse, timers: Set<NodeJS.Timeout>) => void
 
-// Sockets and timers are tracked so close() cannot be held open by a hung or trickling response.
-async function listen(handler: Handler): Promise<TrapServer> {
+/**
+ * A node:http server on a free loopback port that counts its requests. Sockets and timers are tracked so close() cannot
+ * be held open by a hung or trickling response. `url` is the server's JWKS path; other servers use `origin`.
+ */
+export async function listenOnLoopback(handler: Handler): Promise<TrapServer> {
   const sockets = new Set<Socket>()
   const timers = new Set<NodeJS.Timeout>()
   let requests = 0
@@ -179,7 +182,7 @@ export async function startJwksServer(options: JwksServerOptions = {}): Promise<
   }
 
   // Object.assign keeps the live `requests` getter that a spread would freeze into a number.
-  return Object.assign(await listen(handler), {
+  return Object.assign(await listenOnLoopback(handler), {
     setKeys: (jwks: JwksDocument): void => {
       keys = jwks
     },
@@ -194,7 +197,7 @@ export async function startJwksServer(options: JwksServerOptions = {}): Promise<
 
 // Stands in for an attacker-chosen jku/x5u host: any request at all proves a header-supplied URL was fetched.
 export function trapServer(): Promise<TrapServer> {
-  return listen((_req, res) => {
+  return listenOnLoopback((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/json' })
     res.end('{}')
   })

@@ -1,7 +1,6 @@
 // A local OpenID provider on 127.0.0.1: discovery document and JWKS over node:http, misbehaving on demand.
-import { createServer, type ServerResponse } from 'node:http'
-import type { AddressInfo, Socket } from 'node:net'
-import type { JwksDocument } from './jwks-server.js'
+import type { ServerResponse } from 'node:http'
+import { listenOnLoopback, type JwksDocument } from './jwks-server.js'
 
 export const DISCOVERY_PATH = '/.well-known/openid-configuration'
 
@@ -31,13 +30,15 @@ export async function startOidcServer(keys: JwksDocument, path = '/tenant'): Pro
   let mode: OidcMode = { kind: 'ok' }
   let discoveryRequests = 0
   let jwksRequests = 0
-  const sockets = new Set<Socket>()
+  // Known once the server listens; requests only arrive after that.
+  let origin = ''
+  let issuer = ''
   const base = path.replace(/\/+$/, '')
   const json = (res: ServerResponse, status: number, body: unknown) => {
     res.writeHead(status, { 'content-type': 'application/json' })
     res.end(JSON.stringify(body))
   }
-  const server = createServer((req, res) => {
+  const server = await listenOnLoopback((req, res) => {
     const pathname = new URL(req.url ?? '/', 'http://127.0.0.1').pathname
     if (pathname === `${base}/jwks`) {
       jwksRequests += 1
@@ -65,18 +66,8 @@ export async function startOidcServer(keys: JwksDocument, path = '/tenant'): Pro
         return res.end(JSON.stringify({ ...document, padding: 'a'.repeat(mode.bytes) }))
     }
   })
-  server.on('connection', (socket) => {
-    sockets.add(socket)
-    socket.once('close', () => sockets.delete(socket))
-  })
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject)
-    server.listen(0, '127.0.0.1', () => resolve())
-  })
-  const { port } = server.address() as AddressInfo
-  const origin = `http://127.0.0.1:${port}`
-  const issuer = `${origin}${path}`
-  let closing: Promise<void> | undefined
+  origin = server.origin
+  issuer = `${origin}${path}`
   return {
     issuer,
     jwksUrl: `${origin}${base}/jwks`,
@@ -89,10 +80,6 @@ export async function startOidcServer(keys: JwksDocument, path = '/tenant'): Pro
     setMode: (next) => {
       mode = next
     },
-    close: () =>
-      (closing ??= new Promise<void>((resolve) => {
-        server.close(() => resolve())
-        for (const socket of sockets) socket.destroy()
-      })),
+    close: server.close,
   }
 }
